@@ -1,0 +1,13 @@
+// The migrations, listed in code so they run the same from TypeScript sources and compiled output.
+import type { Knex } from 'knex';
+import * as initial from './001-initial';
+
+const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
+  '001-initial': initial,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};

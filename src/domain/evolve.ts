@@ -1,0 +1,101 @@
+// evolve(state, event): the one place where events change the pool. Deterministic: no clock, no I/O.
+// It updates the state it is given in place and returns it (a copy per event would cost O(keys)),
+// and it never throws: an event that does not fit the state is ignored.
+
+import type { NewEvent } from '../events/types';
+import type { KeyState, PoolState } from './pool-state';
+
+export function evolve(state: PoolState, event: NewEvent): PoolState {
+  const key = event.key_id !== null ? state.keys[event.key_id] : undefined;
+  switch (event.type) {
+    case 'KeyAdded': {
+      if (key || event.key_id === null) return state;
+      state.keys[event.key_id] = newKey(event.key_id, event.data.weight, event.data.masked, event.data.suffix, event.at);
+      state.everAdded++;
+      state.names[event.key_id] = event.data.masked;
+      return state;
+    }
+    case 'KeyUsed': {
+      const d = event.data;
+      state.totals.requests += d.count;
+      state.totals.tokens += d.total_tokens;
+      if (!key) return state;
+      key.totalRequests += d.count;
+      key.promptTokens += d.prompt_tokens;
+      key.completionTokens += d.completion_tokens;
+      key.totalTokens += d.total_tokens;
+      key.lastUsedAt = Math.max(key.lastUsedAt ?? 0, d.last_used_at);
+      key.consecutiveFailures = 0;
+      return state;
+    }
+    case 'KeyFailed': {
+      const count = event.data.count ?? 1;
+      state.totals.requests += count;
+      state.totals.failures += count;
+      if (!key) return state;
+      key.totalRequests += count;
+      key.totalFailures += count;
+      if (countsTowardDeactivation(event.data.class)) key.consecutiveFailures += 1;
+      key.lastFailureAt = event.at;
+      key.lastFailureClass = event.data.class;
+      key.lastError = event.data.reason;
+      return state;
+    }
+    case 'KeyCooled':
+      if (key) key.coolUntil = Math.max(key.coolUntil ?? 0, event.data.until);
+      return state;
+    case 'KeyDeactivated':
+      if (key) key.active = false;
+      return state;
+    case 'KeyReactivated':
+      if (!key) return state;
+      if (event.data.by === 'cooldown') {
+        // Only the cooldown ends; a key deactivated meanwhile stays inactive.
+        key.coolUntil = null;
+        return state;
+      }
+      key.active = true;
+      key.coolUntil = null;
+      key.consecutiveFailures = 0;
+      return state;
+    case 'KeyWeightChanged':
+      if (key) key.weight = event.data.weight;
+      return state;
+    case 'KeyDeleted':
+      if (key && event.key_id !== null) delete state.keys[event.key_id];
+      return state;
+    case 'SettingsChanged': {
+      for (const [name, value] of Object.entries(event.data.changes)) {
+        if (value === SECRET_CHANGED) state.secretsVersion++;
+        else state.settings[name] = value;
+      }
+      return state;
+    }
+    case 'KeyProbed':
+    case 'AdminLoginSucceeded':
+    case 'AdminLoginFailed':
+    case 'AdminLoggedOut':
+      return state;
+    default: {
+      const unknown: never = event; // exhaustive: a new event type must be handled above
+      void unknown;
+      return state;
+    }
+  }
+}
+
+/** The value a SettingsChanged event carries in place of a secret. */
+export const SECRET_CHANGED = '[changed]';
+
+/** Transient outages are not the key's fault: counted, but they never push a key towards inactive. */
+export function countsTowardDeactivation(failureClass: string): boolean {
+  return failureClass === 'credential' || failureClass === 'quota' || failureClass === 'rate_limit';
+}
+
+function newKey(id: string, weight: number, masked: string, suffix: string, at: number): KeyState {
+  return {
+    id, masked, suffix, weight, active: true, coolUntil: null, consecutiveFailures: 0,
+    totalRequests: 0, totalFailures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0,
+    lastUsedAt: null, lastFailureAt: null, lastFailureClass: null, lastError: null, addedAt: at,
+  };
+}

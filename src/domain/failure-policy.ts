@@ -1,0 +1,88 @@
+// What an upstream outcome means for the request and for the key (DESIGN.md, "Key lifecycle").
+// Pure: the caller passes the time and the settings.
+
+import type { FailureClass, NewEvent } from '../events/types';
+import type { KeyState } from './pool-state';
+import { countsTowardDeactivation } from './evolve';
+
+export interface UpstreamFailure {
+  status: number | null; // null: connect error, reset, timeout
+  message: string; // upstream error message (already scrubbed of secrets)
+  retryAfterSeconds: number | null;
+  rateLimitResetMs: number | null; // X-RateLimit-Reset, ms since epoch
+  providerName: string | null; // error.metadata.provider_name
+  retryable: boolean | null; // error.availability.retryable when present
+}
+
+export interface PolicySettings {
+  cooldownSeconds: number; // KEY_FAILURE_COOLDOWN_SECONDS
+  maxCooldownSeconds: number;
+  maxConsecutiveFailures: number;
+}
+
+export function classify(f: UpstreamFailure): FailureClass {
+  const s = f.status;
+  const msg = f.message.toLowerCase();
+  if (s === null) return 'transient';
+  if (s === 401) return 'credential';
+  if (s === 402) return 'quota';
+  if (s === 403) {
+    if (msg.includes('key limit exceeded') || msg.includes('only management keys')) return 'credential';
+    return 'caller';
+  }
+  if (s === 429) {
+    if (f.providerName) return 'transient'; // an upstream provider's limit, not the key's
+    if (msg.includes('free-models-per-day')) return 'quota';
+    return 'rate_limit';
+  }
+  if (s === 400 || s === 404 || s === 413 || s === 422) return f.retryable === true ? 'transient' : 'caller';
+  if (s === 408 || s >= 500) return f.retryable === false ? 'caller' : 'transient';
+  return s >= 400 ? 'caller' : 'transient';
+}
+
+/** base × 2^(n−1), capped; n is the count of consecutive failures including this one. */
+export function dynamicCooldownSeconds(consecutive: number, s: PolicySettings): number {
+  const n = Math.max(1, consecutive);
+  const seconds = s.cooldownSeconds * 2 ** Math.min(n - 1, 30);
+  return Math.min(seconds, s.maxCooldownSeconds);
+}
+
+/** The events one failed attempt produces for its key. Caller faults produce none. */
+export function failureEvents(
+  key: KeyState, failureClass: FailureClass, f: UpstreamFailure, reason: string,
+  s: PolicySettings, now: number, actor: 'proxy' | 'probe' = 'proxy',
+): NewEvent[] {
+  if (failureClass === 'caller') return [];
+  const counts = countsTowardDeactivation(failureClass);
+  const consecutive = key.consecutiveFailures + (counts ? 1 : 0);
+  const id = key.id;
+  const events: NewEvent[] = [{
+    type: 'KeyFailed', at: now, key_id: id, actor,
+    data: { class: failureClass, status: f.status, reason, consecutive },
+  }];
+  if (failureClass === 'transient') return events;
+  if (failureClass === 'credential') {
+    events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor, data: { reason } });
+    return events;
+  }
+  if (consecutive >= s.maxConsecutiveFailures) {
+    events.push({
+      type: 'KeyDeactivated', at: now, key_id: id, actor,
+      data: { reason: `${consecutive} consecutive failures; last: ${reason}` },
+    });
+    return events;
+  }
+  const dynamic = dynamicCooldownSeconds(consecutive, s);
+  let until = now + dynamic * 1000;
+  if (failureClass === 'quota' && f.rateLimitResetMs !== null && f.rateLimitResetMs > now) {
+    until = f.rateLimitResetMs; // the quota names its own reset
+  } else if (f.retryAfterSeconds !== null) {
+    until = Math.max(until, now + f.retryAfterSeconds * 1000);
+  }
+  if (failureClass === 'rate_limit' && f.rateLimitResetMs !== null) until = Math.max(until, f.rateLimitResetMs);
+  events.push({
+    type: 'KeyCooled', at: now, key_id: id, actor,
+    data: { until, seconds: Math.round((until - now) / 1000) },
+  });
+  return events;
+}

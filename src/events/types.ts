@@ -1,0 +1,70 @@
+// The event log's vocabulary: every change to the key pool is one of these, in the past tense.
+// No payload ever carries a secret: keys are named by their id (a hash prefix) and a masked form.
+
+export type FailureClass = 'credential' | 'quota' | 'rate_limit' | 'transient' | 'caller';
+export type ReactivatedBy = 'probe' | 'cooldown' | 'admin';
+export type Actor = 'admin' | 'proxy' | 'probe' | 'system' | 'seed';
+
+export interface KeyAddedData { weight: number; masked: string; suffix: string }
+export interface KeyUsedData {
+  count: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  last_used_at: number; // ms since epoch
+}
+export interface KeyFailedData {
+  class: FailureClass;
+  status: number | null; // upstream HTTP status, null for network errors
+  reason: string; // short and scrubbed
+  consecutive: number; // the key's consecutive failures after this one, as seen by the writer
+  count?: number; // coalesced transient failures (default 1)
+}
+export interface KeyCooledData { until: number; seconds: number }
+export interface KeyDeactivatedData { reason: string }
+export interface KeyReactivatedData { by: ReactivatedBy }
+export interface KeyWeightChangedData { weight: number; previous: number }
+export interface KeyDeletedData { masked: string }
+export interface KeyProbedData { ok: boolean; status: number | null; detail: string }
+export interface SettingsChangedData { changes: Record<string, unknown> }
+export interface AdminLoginData { client: string }
+export interface AdminLogoutData { client: string }
+
+interface EventShapes {
+  KeyAdded: KeyAddedData;
+  KeyUsed: KeyUsedData;
+  KeyFailed: KeyFailedData;
+  KeyCooled: KeyCooledData;
+  KeyDeactivated: KeyDeactivatedData;
+  KeyReactivated: KeyReactivatedData;
+  KeyWeightChanged: KeyWeightChangedData;
+  KeyDeleted: KeyDeletedData;
+  KeyProbed: KeyProbedData;
+  SettingsChanged: SettingsChangedData;
+  AdminLoginSucceeded: AdminLoginData;
+  AdminLoginFailed: AdminLoginData;
+  AdminLoggedOut: AdminLogoutData;
+}
+
+export type EventType = keyof EventShapes;
+export const EVENT_TYPES = [
+  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
+  'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
+  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut',
+] as const satisfies readonly EventType[];
+
+/** An event before it is stored: no seq yet. */
+export type NewEvent = {
+  [T in EventType]: {
+    type: T;
+    at: number; // ms since epoch, stamped by the edge that created it
+    key_id: string | null;
+    actor: Actor;
+    data: EventShapes[T];
+  };
+}[EventType];
+
+/** A stored event: the log gave it a seq; origin names the process that wrote it. */
+export type StoredEvent = NewEvent & { seq: number; origin: string };
+
+export type EventOf<T extends EventType> = Extract<NewEvent, { type: T }>;

@@ -1,0 +1,122 @@
+// The commands that change the key pool, shared by the admin API and the first-start seeding.
+// Each is durable before it returns.
+
+import { keyId, keySuffix, maskKey, parseKeyLines, MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
+import type { KeyState } from '../domain/pool-state';
+import type { Actor, NewEvent } from '../events/types';
+import type { Projection } from '../projection/projection';
+import type { SecretStore } from '../store/secret-store';
+import type { SecretCache } from './secret-cache';
+
+export interface AddReport {
+  added_count: number; duplicate_count: number; invalid_count: number;
+  error_messages: string[]; warnings: string[];
+  added: { id: string; masked: string; weight: number }[];
+}
+
+export type Resolved =
+  | { ok: true; key: KeyState }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'ambiguous'; candidates: { id: string; masked: string }[] };
+
+export class KeyCommands {
+  constructor(
+    private readonly projection: Projection,
+    private readonly secrets: SecretStore,
+    private readonly cache: SecretCache,
+  ) {}
+
+  async addKeys(text: string, actor: Actor): Promise<AddReport> {
+    const report: AddReport = { added_count: 0, duplicate_count: 0, invalid_count: 0, error_messages: [], warnings: [], added: [] };
+    const wanted: { line: number; id: string; secret: string; weight: number }[] = [];
+    const seen = new Set<string>();
+    for (const l of parseKeyLines(text)) {
+      if (!l.ok) { report.invalid_count++; report.error_messages.push(l.error); continue; }
+      const id = keyId(l.secret);
+      if (seen.has(id)) {
+        report.duplicate_count++;
+        report.error_messages.push(`line ${l.line}: ${maskKey(l.secret)} is repeated in this list`);
+        continue;
+      }
+      seen.add(id);
+      if (l.warning) report.warnings.push(l.warning);
+      wanted.push({ line: l.line, id, secret: l.secret, weight: l.weight });
+    }
+    const fresh = wanted.filter((w) => !this.projection.state.keys[w.id]);
+    const now = this.projection.now();
+    for (const w of fresh) await this.secrets.put(w.id, w.secret, now); // before the event: a key is never pickable without its secret
+    const { result } = await this.projection.command((state) => {
+      const events: NewEvent[] = [];
+      const added: typeof wanted = [];
+      const dups: typeof wanted = [];
+      for (const w of wanted) {
+        if (state.keys[w.id]) { dups.push(w); continue; }
+        added.push(w);
+        events.push({
+          type: 'KeyAdded', at: now, key_id: w.id, actor,
+          data: { weight: w.weight, masked: maskKey(w.secret), suffix: keySuffix(w.secret) },
+        });
+      }
+      return { events, result: { added, dups } };
+    });
+    for (const w of result.added) {
+      this.cache.set(w.id, w.secret);
+      report.added.push({ id: w.id, masked: maskKey(w.secret), weight: w.weight });
+    }
+    for (const w of result.dups) {
+      report.error_messages.push(`line ${w.line}: ${maskKey(w.secret)} is already in the pool (id ${w.id})`);
+    }
+    report.added_count = result.added.length;
+    report.duplicate_count += result.dups.length;
+    return report;
+  }
+
+  /** An id, or a suffix that matches exactly one key. */
+  resolve(idOrSuffix: string): Resolved {
+    const keys = this.projection.state.keys;
+    const byId = keys[idOrSuffix];
+    if (byId) return { ok: true, key: byId };
+    if (idOrSuffix.length < 4) return { ok: false, reason: 'not_found' };
+    const found = Object.values(keys).filter((k) => this.cache.get(k.id)?.endsWith(idOrSuffix));
+    if (found.length === 1) return { ok: true, key: found[0] };
+    if (found.length === 0) return { ok: false, reason: 'not_found' };
+    return { ok: false, reason: 'ambiguous', candidates: found.map((k) => ({ id: k.id, masked: k.masked })) };
+  }
+
+  /** Deletes the keys that exist; returns the ids deleted. */
+  async deleteKeys(ids: readonly string[], actor: Actor): Promise<string[]> {
+    const now = this.projection.now();
+    const { result } = await this.projection.command((state) => {
+      const unique = [...new Set(ids)].filter((id) => state.keys[id]);
+      const events: NewEvent[] = unique.map((id) => ({ type: 'KeyDeleted', at: now, key_id: id, actor, data: { masked: state.keys[id].masked } }));
+      return { events, result: unique };
+    });
+    await this.secrets.delete(result);
+    return result;
+  }
+
+  async setWeight(id: string, weight: number, actor: Actor): Promise<KeyState | null> {
+    if (!Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) throw new RangeError(`weight must be an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT}`);
+    const now = this.projection.now();
+    await this.projection.command((state) => {
+      const key = state.keys[id];
+      const events: NewEvent[] = key && key.weight !== weight
+        ? [{ type: 'KeyWeightChanged', at: now, key_id: id, actor, data: { weight, previous: key.weight } }] : [];
+      return { events, result: null };
+    });
+    return this.projection.state.keys[id] ?? null;
+  }
+
+  async setActive(id: string, active: boolean, actor: Actor, reason = 'deactivated by the admin'): Promise<KeyState | null> {
+    const now = this.projection.now();
+    await this.projection.command((state) => {
+      const key = state.keys[id];
+      if (!key) return { events: [], result: null };
+      const events: NewEvent[] = [];
+      if (active && (!key.active || key.coolUntil !== null)) events.push({ type: 'KeyReactivated', at: now, key_id: id, actor, data: { by: 'admin' } });
+      if (!active && key.active) events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor, data: { reason } });
+      return { events, result: null };
+    });
+    return this.projection.state.keys[id] ?? null;
+  }
+}

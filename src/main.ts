@@ -1,0 +1,59 @@
+// The process: configuration, runtime, HTTP server, signals and graceful shutdown.
+
+import { ConfigError, loadConfig } from './config';
+import { buildApp } from './app';
+import { createLogger } from './logger';
+import { closeRuntime, createRuntime } from './runtime';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config);
+  const rt = await createRuntime(config, log);
+  log.info({ database: rt.db.describe, keys: Object.keys(rt.projection.state.keys).length, ...rt.load }, 'key state loaded');
+  if (rt.generatedPassword) {
+    // Printed once, on the first start without ADMIN_PASSWORD; only its hash is stored.
+    process.stdout.write(`\n  Admin password (generated, shown once): ${rt.generatedPassword}\n  Set ADMIN_PASSWORD or change it in the dashboard's settings.\n\n`);
+  }
+  const app = await buildApp(rt, { logger: log });
+  await app.listen({ port: config.port, host: config.host });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, (config.shutdownGraceSeconds + 10) * 1000);
+    force.unref();
+    try {
+      await app.close();
+      await closeRuntime(rt);
+      log.info('stopped cleanly');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`openrouter-polling failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

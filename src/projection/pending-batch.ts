@@ -1,0 +1,53 @@
+// Outcomes folded but not yet durable. "Used" events coalesce: consecutive uses of one key with no
+// other event of that key between them become one KeyUsed with a count, so replaying the batch
+// gives the same state as folding each use did.
+
+import type { EventOf, NewEvent } from '../events/types';
+
+export class PendingBatch {
+  private events: NewEvent[] = [];
+  private openUse = new Map<string, EventOf<'KeyUsed'>>();
+
+  get size(): number { return this.events.length; }
+
+  add(event: NewEvent): void {
+    const id = event.key_id;
+    if (event.type === 'KeyUsed' && id !== null) {
+      const open = this.openUse.get(id);
+      if (open) {
+        const a = open.data;
+        const b = event.data;
+        open.data = {
+          count: a.count + b.count,
+          prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+          completion_tokens: a.completion_tokens + b.completion_tokens,
+          total_tokens: a.total_tokens + b.total_tokens,
+          last_used_at: Math.max(a.last_used_at, b.last_used_at),
+        };
+        open.at = Math.max(open.at, event.at);
+        return;
+      }
+      const copy: EventOf<'KeyUsed'> = { ...event, data: { ...event.data } };
+      this.openUse.set(id, copy);
+      this.events.push(copy);
+      return;
+    }
+    if (id !== null) this.openUse.delete(id);
+    this.events.push(event);
+  }
+
+  take(): NewEvent[] {
+    const out = this.events;
+    this.events = [];
+    this.openUse = new Map();
+    return out;
+  }
+
+  /** Puts a batch that failed to append back in front, in order. */
+  restore(batch: NewEvent[]): void {
+    if (batch.length === 0) return;
+    const later = this.take();
+    for (const e of batch) this.add(e);
+    for (const e of later) this.add(e);
+  }
+}

@@ -1,0 +1,301 @@
+// The one module that owns the RxJS pipeline folding the event log into the in-memory projection.
+// Proxy and probe outcomes are folded at once and appended in batches; admin commands are appended
+// first and folded when durable. Request code reads `state` and picks through `index` synchronously.
+
+import { Subject, type Observable } from 'rxjs';
+import { evolve } from '../domain/evolve';
+import { initialState, isSelectable, type KeyState, type PoolState } from '../domain/pool-state';
+import { WeightedIndex, type Random } from '../domain/weighted-index';
+import type { NewEvent, StoredEvent } from '../events/types';
+import type { Decoded } from '../events/decode';
+import { silentLog, type Log } from '../log';
+import type { EventStore } from '../store/event-store';
+import type { SnapshotStore } from '../store/snapshot-store';
+import { PendingBatch } from './pending-batch';
+import { SeqTracker } from './seq-tracker';
+
+export interface ProjectionOptions {
+  events: EventStore;
+  snapshots: SnapshotStore;
+  flushMs: number;
+  snapshotEvery: number;
+  snapshotsKept: number;
+  log?: Log;
+  now?: () => number;
+  random?: Random;
+  /** Whether this process writes snapshots and records cooldown ends (the lease holder, with replicas). */
+  isLeader?: () => boolean;
+}
+
+export interface ProjectionStats {
+  folded: number; foldErrors: number; appended: number; flushes: number; lastFlushMs: number;
+  eventsSinceSnapshot: number; lastSnapshotAt: number | null; lastSnapshotSeq: number; pending: number;
+}
+
+/** A folded event; `local` ones were folded before they were durable. */
+export interface Folded { event: NewEvent | StoredEvent; local: boolean }
+
+export class Projection {
+  state: PoolState = initialState();
+  index = new WeightedIndex();
+  readonly stats: ProjectionStats = {
+    folded: 0, foldErrors: 0, appended: 0, flushes: 0, lastFlushMs: 0,
+    eventsSinceSnapshot: 0, lastSnapshotAt: null, lastSnapshotSeq: 0, pending: 0,
+  };
+  private tracked = new SeqTracker();
+  private readonly fold$ = new Subject<Folded>();
+  private readonly folded$ = new Subject<Folded>();
+  private readonly pending = new PendingBatch();
+  private writing: Promise<unknown> = Promise.resolve();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private coolTimer: NodeJS.Timeout | null = null;
+  private coolTimerAt = Infinity;
+  private readonly cooling = new Set<string>();
+  private snapshotting = false;
+  private stopped = false;
+  readonly now: () => number;
+  readonly random: Random;
+  private readonly log: Log;
+
+  constructor(private readonly o: ProjectionOptions) {
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+    this.log = o.log ?? silentLog;
+    // The fold never errors out: an exception in one event is logged and the stream goes on.
+    this.fold$.subscribe((f) => {
+      try {
+        this.state = evolve(this.state, f.event);
+        this.stats.folded++;
+        this.stats.eventsSinceSnapshot++;
+        if (f.event.key_id) this.reindex(f.event.key_id);
+        this.folded$.next(f);
+      } catch (err) {
+        this.stats.foldErrors++;
+        this.log.error({ err, type: f.event.type }, 'event could not be folded');
+      }
+    });
+  }
+
+  /** Every event as it is folded, for the edges (secret cache, live admin refresh, metrics). */
+  get folded(): Observable<Folded> { return this.folded$; }
+
+  /** Loads the newest snapshot and folds only the events after it. */
+  async load(): Promise<{ fromSnapshot: boolean; replayed: number; skipped: number }> {
+    const snap = await this.o.snapshots.latest();
+    let fromSnapshot = false;
+    if (snap) {
+      try {
+        this.state = { ...initialState(), ...JSON.parse(snap.state) };
+        this.tracked = new SeqTracker(snap.seq, snap.above);
+        this.stats.lastSnapshotAt = snap.at;
+        this.stats.lastSnapshotSeq = snap.seq;
+        fromSnapshot = true;
+      } catch (err) {
+        this.log.warn({ err }, 'the newest snapshot is unreadable; replaying the whole log');
+        this.state = initialState();
+      }
+    }
+    this.rebuildIndex();
+    const { folded, skipped } = await this.catchUp();
+    this.stats.eventsSinceSnapshot = folded;
+    return { fromSnapshot, replayed: folded, skipped };
+  }
+
+  /** Folds events others appended (or that exist at start) after what is folded. */
+  async catchUp(batch = 5000): Promise<{ folded: number; skipped: number }> {
+    let folded = 0;
+    let skipped = 0;
+    for (;;) {
+      const rows = await this.o.events.readAfter(this.tracked.watermark, batch);
+      const n = this.foldDecoded(rows);
+      folded += n.folded;
+      skipped += n.skipped;
+      if (rows.length < batch) break;
+      if (this.tracked.hasHole) break; // a hole: the tailer decides when to read past it
+    }
+    return { folded, skipped };
+  }
+
+  /** Folds stored events not folded yet (from catch-up or a tailer); returns counts. */
+  foldDecoded(rows: readonly Decoded[]): { folded: number; skipped: number } {
+    let folded = 0;
+    let skipped = 0;
+    for (const d of rows) {
+      const seq = d.ok ? d.event.seq : d.seq;
+      if (this.tracked.has(seq)) continue;
+      if (d.ok) { this.fold$.next({ event: d.event, local: false }); folded++; } else {
+        skipped++;
+        this.log.warn({ seq, error: d.error }, 'skipping an event that does not decode');
+      }
+      this.tracked.mark(seq, this.now());
+    }
+    return { folded, skipped };
+  }
+
+  get seqs(): SeqTracker { return this.tracked; }
+
+  /** Starts the timers (cooldown ends). Flushes are scheduled on demand. */
+  start(): void { this.scheduleCooldownTimer(); }
+
+  /** Folds a proxy or probe outcome now; it is appended with the next batch. */
+  record(event: NewEvent): void {
+    if (this.stopped) return;
+    this.fold$.next({ event, local: true });
+    this.pending.add(event);
+    this.stats.pending = this.pending.size;
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.o.flushMs);
+  }
+
+  /**
+   * An admin command: `decide` sees the state at its turn in the write queue and returns the events;
+   * they are appended (after any pending outcomes, in one transaction) and folded before this resolves.
+   */
+  command<T>(decide: (state: PoolState) => { events: NewEvent[]; result: T }): Promise<{ stored: StoredEvent[]; result: T }> {
+    return this.serialize(async () => {
+      const { events, result } = decide(this.state);
+      const batch = this.pending.take();
+      const stored = await this.appendAll(batch, events);
+      for (const e of stored.slice(batch.length)) {
+        this.fold$.next({ event: e, local: false });
+        this.tracked.mark(e.seq, this.now());
+      }
+      this.maybeSnapshot();
+      return { stored: stored.slice(batch.length), result };
+    });
+  }
+
+  /** Appends every pending outcome in one transaction. On a database error they stay queued. */
+  flush(): Promise<void> {
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = null; }
+    return this.serialize(async () => {
+      const batch = this.pending.take();
+      if (batch.length === 0) return;
+      await this.appendAll(batch, []);
+      this.maybeSnapshot();
+    });
+  }
+
+  /** Writes a snapshot that covers exactly the events folded so far. */
+  snapshot(): Promise<void> {
+    return this.serialize(async () => {
+      // Serialised before the pending batch is appended: the blob then covers exactly the durable
+      // events, this batch and nothing else, whatever is folded while the append is awaited.
+      const blob = JSON.stringify(this.state);
+      const covered = new SeqTracker(this.tracked.watermark, this.tracked.aboveList());
+      const foldedBefore = this.stats.folded;
+      const batch = this.pending.take();
+      const stored = await this.appendAll(batch, []);
+      for (const e of stored) covered.mark(e.seq);
+      const at = this.now();
+      await this.o.snapshots.save({ seq: covered.watermark, above: covered.aboveList(), at, events: foldedBefore, state: blob }, this.o.snapshotsKept);
+      this.stats.lastSnapshotAt = at;
+      this.stats.lastSnapshotSeq = covered.watermark;
+      this.stats.eventsSinceSnapshot = this.stats.folded - foldedBefore;
+    });
+  }
+
+  /** Flushes, writes a final snapshot (when this process may), and stops the timers. */
+  async stop(): Promise<void> {
+    if (this.coolTimer) clearTimeout(this.coolTimer);
+    this.coolTimer = null;
+    await this.flush();
+    if (this.isLeader() && this.stats.eventsSinceSnapshot > 0) await this.snapshot();
+    this.stopped = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+
+  /** Picks an available key by weight, never one already tried by this request. */
+  pick(exclude?: Iterable<string>): KeyState | null {
+    const id = this.index.pick(this.random, exclude);
+    return id === null ? null : this.state.keys[id] ?? null;
+  }
+
+  private isLeader(): boolean { return this.o.isLeader ? this.o.isLeader() : true; }
+
+  private async appendAll(batch: NewEvent[], events: NewEvent[]): Promise<StoredEvent[]> {
+    const all = batch.length ? [...batch, ...events] : events;
+    if (all.length === 0) return [];
+    const started = performance.now();
+    try {
+      const stored = await this.o.events.append(all);
+      for (const e of stored.slice(0, batch.length)) this.tracked.mark(e.seq, this.now());
+      this.stats.appended += stored.length;
+      this.stats.flushes++;
+      this.stats.lastFlushMs = performance.now() - started;
+      this.stats.pending = this.pending.size;
+      return stored;
+    } catch (err) {
+      this.pending.restore(batch); // nothing is lost: the outcomes go out with the next flush
+      this.stats.pending = this.pending.size;
+      if (!this.stopped && !this.flushTimer && this.pending.size) {
+        this.flushTimer = setTimeout(() => void this.flush(), Math.max(this.o.flushMs, 1000));
+      }
+      this.log.error({ err }, 'appending events failed; they stay queued');
+      throw err;
+    }
+  }
+
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.stats.eventsSinceSnapshot < this.o.snapshotEvery || !this.isLeader()) return;
+    this.snapshotting = true;
+    this.snapshot()
+      .catch((err) => this.log.error({ err }, 'writing a snapshot failed'))
+      .finally(() => { this.snapshotting = false; });
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(task, task);
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private rebuildIndex(): void {
+    this.index = new WeightedIndex(Math.max(16, Object.keys(this.state.keys).length));
+    this.cooling.clear();
+    for (const id of Object.keys(this.state.keys)) this.reindex(id);
+  }
+
+  private reindex(id: string): void {
+    const key = this.state.keys[id];
+    if (!key) { this.index.delete(id); this.cooling.delete(id); return; }
+    const now = this.now();
+    this.index.set(id, isSelectable(key, now) ? key.weight : 0);
+    if (key.active && key.coolUntil !== null && key.coolUntil > now) {
+      this.cooling.add(id);
+      if (key.coolUntil < this.coolTimerAt) this.scheduleCooldownTimer();
+    } else {
+      this.cooling.delete(id);
+    }
+  }
+
+  /** One timer for the earliest cooldown end; at expiry keys return to the index. */
+  private scheduleCooldownTimer(): void {
+    if (this.stopped) return;
+    if (this.coolTimer) clearTimeout(this.coolTimer);
+    this.coolTimer = null;
+    this.coolTimerAt = Infinity;
+    for (const id of this.cooling) {
+      const until = this.state.keys[id]?.coolUntil;
+      if (until != null && until < this.coolTimerAt) this.coolTimerAt = until;
+    }
+    if (this.coolTimerAt === Infinity) return;
+    const delay = Math.min(Math.max(this.coolTimerAt - this.now(), 0) + 5, 2 ** 31 - 1);
+    this.coolTimer = setTimeout(() => this.endCooldowns(), delay);
+    this.coolTimer.unref();
+  }
+
+  private endCooldowns(): void {
+    this.coolTimer = null;
+    this.coolTimerAt = Infinity;
+    const now = this.now();
+    for (const id of [...this.cooling]) {
+      const key = this.state.keys[id];
+      if (!key || key.coolUntil === null || key.coolUntil <= now) {
+        this.cooling.delete(id);
+        if (key && this.isLeader()) this.record({ type: 'KeyReactivated', at: now, key_id: id, actor: 'system', data: { by: 'cooldown' } });
+        else if (key) this.reindex(id);
+      }
+    }
+    this.scheduleCooldownTimer();
+  }
+}

@@ -1,0 +1,107 @@
+// Everything the service holds while it runs, wired once: database, stores, projection, commands.
+// main.ts and the tests build it the same way; app.ts serves HTTP on top of it.
+
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config';
+import type { Random } from './domain/weighted-index';
+import { KeyCommands } from './keys/key-commands';
+import { SecretCache } from './keys/secret-cache';
+import type { Log } from './log';
+import { Projection } from './projection/projection';
+import { LiveSettings } from './settings/live-settings';
+import { SecretSettings } from './settings/secret-settings';
+import { openDatabase, type Database } from './store/database';
+import { EventStore } from './store/event-store';
+import { MetaStore } from './store/meta-store';
+import { SecretStore } from './store/secret-store';
+import { SnapshotStore } from './store/snapshot-store';
+import { claimSqliteFile, releaseSqliteFile } from './store/sqlite-owner';
+
+export interface Runtime {
+  config: Config;
+  log: Log;
+  origin: string;
+  startedAt: number;
+  db: Database;
+  events: EventStore;
+  snapshots: SnapshotStore;
+  meta: MetaStore;
+  secretStore: SecretStore;
+  projection: Projection;
+  secrets: SecretCache;
+  commands: KeyCommands;
+  settings: LiveSettings;
+  secretSettings: SecretSettings;
+  /** Set on the first start without ADMIN_PASSWORD: printed once, never stored in plain text. */
+  generatedPassword: string | null;
+  load: { fromSnapshot: boolean; replayed: number; ms: number };
+  /** Whether this process runs the prober and writes snapshots (always, on SQLite). */
+  isLeader: () => boolean;
+  setLeader: (check: () => boolean) => void;
+}
+
+export interface RuntimeOptions { now?: () => number; random?: Random }
+
+export async function createRuntime(config: Config, log: Log, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const started = performance.now();
+  const db = await openDatabase(config);
+  const origin = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  try {
+    const meta = new MetaStore(db);
+    if (db.type === 'sqlite') await claimSqliteFile(meta, config.sqlitePath, origin);
+    const secretStore = new SecretStore(db, config.keyEncryptionSecret);
+    await secretStore.verify();
+    const events = new EventStore(db, origin);
+    const snapshots = new SnapshotStore(db);
+    let leader: () => boolean = () => true;
+    const projection = new Projection({
+      events, snapshots, log, now: opts.now, random: opts.random,
+      flushMs: config.eventFlushMs, snapshotEvery: config.snapshotEveryEvents, snapshotsKept: config.snapshotsKept,
+      isLeader: () => leader(),
+    });
+    const loaded = await projection.load();
+    const secrets = new SecretCache(secretStore, log);
+    await secrets.load(projection);
+    const secretSettings = new SecretSettings(meta);
+    const { generatedPassword } = await secretSettings.load(config);
+    const commands = new KeyCommands(projection, secretStore, secrets);
+    const rt: Runtime = {
+      config, log, origin, startedAt: Date.now(), db, events, snapshots, meta, secretStore, projection, secrets, commands,
+      settings: new LiveSettings(config, projection), secretSettings, generatedPassword,
+      load: { fromSnapshot: loaded.fromSnapshot, replayed: loaded.replayed, ms: performance.now() - started },
+      isLeader: () => leader(),
+      setLeader: (check) => { leader = check; },
+    };
+    let secretsVersion = projection.state.secretsVersion;
+    projection.folded.subscribe(() => {
+      if (projection.state.secretsVersion !== secretsVersion) {
+        secretsVersion = projection.state.secretsVersion;
+        void secretSettings.reload(config).catch((err) => log.error({ err }, 'cannot reload secret settings'));
+      }
+    });
+    await seedOnFirstStart(rt);
+    projection.start();
+    return rt;
+  } catch (err) {
+    await db.knex.destroy().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** OPENROUTER_API_KEYS is imported once, on the very first start; later starts ignore it. */
+async function seedOnFirstStart(rt: Runtime): Promise<void> {
+  if (!rt.config.seedKeys || rt.projection.state.everAdded > 0) return;
+  const report = await rt.commands.addKeys(rt.config.seedKeys, 'seed');
+  rt.log.info({ added: report.added_count, duplicates: report.duplicate_count, invalid: report.invalid_count, problems: report.error_messages, warnings: report.warnings }, 'seeded keys from OPENROUTER_API_KEYS');
+}
+
+/** Flushes, snapshots, closes the database. */
+export async function closeRuntime(rt: Runtime): Promise<void> {
+  try {
+    await rt.projection.stop();
+  } finally {
+    if (rt.db.type === 'sqlite') await releaseSqliteFile(rt.meta, rt.origin).catch(() => undefined);
+    await rt.db.knex.destroy();
+  }
+}

@@ -1,0 +1,60 @@
+// Opens the database (SQLite by default, MySQL for production and replicas) and applies migrations.
+
+import knexFactory, { type Knex } from 'knex';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { migrationSource } from '../../migrations';
+import type { Config } from '../config';
+
+export type DbType = 'sqlite' | 'mysql';
+export interface Database { knex: Knex; type: DbType; describe: string }
+
+export async function openDatabase(config: Pick<Config, 'dbType' | 'sqlitePath' | 'mysql'>): Promise<Database> {
+  const db = config.dbType === 'mysql' ? openMysql(config.mysql) : openSqlite(config.sqlitePath);
+  try {
+    await db.knex.migrate.latest({ migrationSource, tableName: 'knex_migrations' });
+  } catch (err) {
+    await db.knex.destroy();
+    throw new Error(`cannot open the ${db.describe} database: ${(err as Error).message}`);
+  }
+  return db;
+}
+
+function openSqlite(path: string): Database {
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: path },
+    useNullAsDefault: true,
+    pool: {
+      min: 1, max: 1, // one connection: SQLite serialises writers anyway, and :memory: needs one
+      afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, c: unknown) => void) => {
+        try {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('synchronous = NORMAL');
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('foreign_keys = ON');
+          done(null, conn);
+        } catch (err) { done(err as Error, conn); }
+      },
+    },
+  });
+  return { knex, type: 'sqlite', describe: `SQLite (${path})` };
+}
+
+function openMysql(m: Config['mysql']): Database {
+  const knex = knexFactory({
+    client: 'mysql2',
+    connection: {
+      host: m.host, port: m.port, user: m.user, password: m.password, database: m.database,
+      supportBigNumbers: true, bigNumberStrings: false, charset: 'utf8mb4',
+    },
+    pool: { min: 0, max: 10 },
+  });
+  return { knex, type: 'mysql', describe: `MySQL (${m.user}@${m.host}:${m.port}/${m.database})` };
+}
+
+/** Cheap liveness query for /readyz. */
+export async function ping(db: Database): Promise<boolean> {
+  try { await db.knex.raw('select 1'); return true; } catch { return false; }
+}

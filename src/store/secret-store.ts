@@ -1,0 +1,71 @@
+// Upstream key secrets, apart from the events. Encrypted when KEY_ENCRYPTION_SECRET is set.
+
+import type { Database } from './database';
+import { MetaStore } from './meta-store';
+import { SecretRow } from './models';
+import { SecretBox } from './secret-box';
+
+const CHECK_NAME = 'key_encryption_check';
+const CHECK_TEXT = 'openrouter-polling';
+
+export class SecretStore {
+  private readonly box: SecretBox | null;
+  private readonly meta: MetaStore;
+
+  constructor(private readonly db: Database, encryptionSecret: string | undefined) {
+    this.box = encryptionSecret ? new SecretBox(encryptionSecret) : null;
+    this.meta = new MetaStore(db);
+  }
+
+  /**
+   * Refuses to start with a wrong or missing KEY_ENCRYPTION_SECRET, so garbage is never sent upstream.
+   * The first start with a secret records a check value sealed under it.
+   */
+  async verify(): Promise<void> {
+    const check = await this.meta.get(CHECK_NAME);
+    const encryptedRows = await SecretRow.query(this.db.knex).where('encrypted', true).resultSize();
+    if (!this.box) {
+      if (encryptedRows > 0 || check) {
+        throw new Error('KEY_ENCRYPTION_SECRET is not set, but the stored keys are encrypted: set the secret they were encrypted with');
+      }
+      return;
+    }
+    if (check) {
+      try {
+        if (this.box.open(check) !== CHECK_TEXT) throw new Error('mismatch');
+      } catch {
+        throw new Error('KEY_ENCRYPTION_SECRET does not match the secret the stored keys were encrypted with');
+      }
+    } else {
+      await this.meta.set(CHECK_NAME, this.box.seal(CHECK_TEXT));
+    }
+  }
+
+  async put(keyId: string, secret: string, now: number): Promise<void> {
+    const row = { secret: this.box ? this.box.seal(secret) : secret, encrypted: this.box !== null, created_at: now };
+    const updated = await SecretRow.query(this.db.knex).findById(keyId).patch(row);
+    if (!updated) await SecretRow.query(this.db.knex).insert({ key_id: keyId, ...row });
+  }
+
+  async delete(keyIds: readonly string[]): Promise<void> {
+    if (keyIds.length) await SecretRow.query(this.db.knex).whereIn('key_id', keyIds as string[]).delete();
+  }
+
+  async get(keyId: string): Promise<string | null> {
+    const row = await SecretRow.query(this.db.knex).findById(keyId);
+    return row ? this.reveal(row) : null;
+  }
+
+  async all(): Promise<Map<string, string>> {
+    const rows = await SecretRow.query(this.db.knex);
+    return new Map(rows.map((r) => [r.key_id, this.reveal(r)]));
+  }
+
+  private reveal(row: SecretRow): string {
+    if (!row.encrypted) return row.secret;
+    if (!this.box) throw new Error('KEY_ENCRYPTION_SECRET is not set, but the stored keys are encrypted');
+    try { return this.box.open(row.secret); } catch {
+      throw new Error(`KEY_ENCRYPTION_SECRET cannot decrypt the stored key ${row.key_id}`);
+    }
+  }
+}
