@@ -8,6 +8,7 @@ import type { Random } from './domain/weighted-index';
 import { KeyCommands } from './keys/key-commands';
 import { SecretCache } from './keys/secret-cache';
 import type { Log } from './log';
+import { createMetrics, type Metrics } from './metrics';
 import { Projection } from './projection/projection';
 import { LiveSettings } from './settings/live-settings';
 import { SecretSettings } from './settings/secret-settings';
@@ -32,6 +33,7 @@ export interface Runtime {
   secrets: SecretCache;
   commands: KeyCommands;
   settings: LiveSettings;
+  metrics: Metrics;
   secretSettings: SecretSettings;
   /** Set on the first start without ADMIN_PASSWORD: printed once, never stored in plain text. */
   generatedPassword: string | null;
@@ -68,7 +70,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     const commands = new KeyCommands(projection, secretStore, secrets);
     const rt: Runtime = {
       config, log, origin, startedAt: Date.now(), db, events, snapshots, meta, secretStore, projection, secrets, commands,
-      settings: new LiveSettings(config, projection), secretSettings, generatedPassword,
+      settings: new LiveSettings(config, projection), secretSettings, generatedPassword, metrics: createMetrics(),
       load: { fromSnapshot: loaded.fromSnapshot, replayed: loaded.replayed, ms: performance.now() - started },
       isLeader: () => leader(),
       setLeader: (check) => { leader = check; },
