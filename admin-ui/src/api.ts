@@ -1,0 +1,146 @@
+// The admin JSON API: one fetch wrapper (same-origin cookie, JSON both ways, CSRF content type),
+// the shapes from docs/api.md, and the 401 → login redirect.
+
+export type KeyStatus = 'active' | 'cooling' | 'inactive';
+
+export interface Key {
+  id: string;
+  masked: string;
+  key_suffix: string;
+  status: KeyStatus;
+  is_active: boolean;
+  weight: number;
+  failure_count: number;
+  consecutive_failures: number;
+  total_requests: number;
+  total_failures: number;
+  last_used_time: string | null;
+  last_failure_time: string | null;
+  cool_down_until: string | null;
+  last_error: string | null;
+  added_at: string | null;
+}
+
+export interface KeyPage {
+  keys: Key[];
+  total_keys: number;
+  page: number;
+  limit: number;
+  total_pages: number;
+  counts: Record<KeyStatus, number>;
+}
+
+export interface AddReport {
+  added_count: number;
+  duplicate_count: number;
+  invalid_count: number;
+  error_messages: string[];
+  added?: Array<{ id: string; masked: string; weight: number }>;
+}
+
+export interface BatchDeleteReport { message: string; deleted_count: number; requested_count: number }
+
+export interface Settings {
+  default_model: string;
+  request_timeout_seconds: number;
+  key_failure_cooldown_seconds: number;
+  key_max_consecutive_failures: number;
+  retry_with_new_key_count: number;
+  health_check_interval_seconds: number;
+  log_level: string;
+  app_api_key_set: boolean;
+}
+
+export interface AuditEvent {
+  seq: number;
+  at: string | number;
+  type: string;
+  key_id: string | null;
+  masked: string | null;
+  actor: string | null;
+  data: Record<string, unknown> | null;
+}
+
+export interface EventPage { events: AuditEvent[]; total: number; page: number; limit: number; total_pages: number }
+
+export interface Message { message: string }
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | null = null,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+let onUnauthorized: () => void = () => {};
+
+/** What to do when the session is gone (the app navigates to the login page). */
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export async function request<T>(method: Method, path: string, body?: unknown, opts: { login?: boolean } = {}): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (method !== 'GET') {
+    // The server refuses state-changing requests without this header (CSRF defence), and an empty
+    // body with a JSON content type is itself an error, so bodiless commands send `{}`.
+    init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body ?? {});
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError('The server cannot be reached. Check your connection and try again.', 0, 'network_error');
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (res.ok) return json as T;
+  const err = (json as { error?: { message?: unknown; code?: unknown } } | null)?.error;
+  const message = typeof err?.message === 'string' && err.message ? err.message : `${res.status} ${res.statusText || 'request failed'}`;
+  const code = typeof err?.code === 'string' ? err.code : null;
+  const retry = Number(res.headers.get('retry-after'));
+  const failure = new ApiError(message, res.status, code, Number.isFinite(retry) && retry > 0 ? retry : null);
+  if (res.status === 401 && !opts.login) onUnauthorized();
+  throw failure;
+}
+
+/** `?a=1&b=x`, leaving out empty values. */
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== '' && v !== null && v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  login: (password: string) => request<Message>('POST', '/admin/login', { password }, { login: true }),
+  logout: () => request<Message>('POST', '/admin/logout', {}, { login: true }),
+  keys: (p: { page: number; limit: number; status?: string; q?: string }) => request<KeyPage>('GET', `/admin/key-status${query(p)}`),
+  addKeys: (key_data: string) => request<AddReport>('POST', '/admin/add-keys', { key_data }),
+  deleteKey: (id: string) => request<Message>('DELETE', `/admin/delete-key/${enc(id)}`),
+  deleteKeys: (ids: string[]) => request<BatchDeleteReport>('POST', '/admin/delete-keys-batch', { ids }),
+  patchKey: (id: string, patch: { weight?: number; active?: boolean }) => request<Key>('PATCH', `/admin/keys/${enc(id)}`, patch),
+  checkKey: (id: string) => request<Key>('POST', `/admin/keys/${enc(id)}/check`),
+  status: () => request<Record<string, unknown>>('GET', '/admin/app-status'),
+  settings: () => request<Settings>('GET', '/admin/settings'),
+  saveSettings: (changes: Record<string, unknown>) => request<Settings>('POST', '/admin/settings', changes),
+  events: (p: { page: number; limit: number; key_id?: string; type?: string }) => request<EventPage>('GET', `/admin/events${query(p)}`),
+};
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

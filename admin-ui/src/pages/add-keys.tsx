@@ -1,0 +1,80 @@
+// The add-keys box: `key:weight` lines (or comma-separated) → a per-line report.
+import { useState } from 'preact/hooks';
+import { type AddReport, api, errorText } from '../api';
+import { Notice } from '../components';
+
+export function AddKeys(props: { onAdded: () => void }) {
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [report, setReport] = useState<AddReport | null>(null);
+  const [error, setError] = useState('');
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!text.trim() || busy) return;
+    setBusy(true);
+    setError('');
+    setReport(null);
+    try {
+      const r = await api.addKeys(text);
+      setReport(r);
+      if (r.added_count > 0) props.onAdded();
+      if (!r.invalid_count) setText('');
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card add-keys" onSubmit={submit} data-testid="add-keys-form">
+      <div class="card-head">
+        <h2>Add keys</h2>
+        <span class="muted small">One per line or comma-separated; optional <code>:weight</code> (e.g. <code>sk-or-v1-…:3</code>).</span>
+      </div>
+      <textarea
+        rows={3}
+        placeholder={'sk-or-v1-…\nsk-or-v1-…:2'}
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e);
+        }}
+        spellcheck={false}
+        autoComplete="off"
+        aria-label="Keys to add"
+        data-testid="add-keys-input"
+      />
+      <div class="row-actions">
+        <button type="submit" class="btn btn-primary" disabled={busy || !text.trim()} data-testid="add-keys-submit">
+          {busy ? 'Adding…' : 'Add keys'}
+        </button>
+        <span class="muted small">Ctrl+Enter to submit</span>
+      </div>
+      {error && <Notice tone="error" testid="add-keys-error" onClose={() => setError('')}>{error}</Notice>}
+      {report && (
+        <div class={`report ${report.invalid_count ? 'report-warn' : 'report-ok'}`} data-testid="add-report" role="status">
+          <div class="report-counts">
+            <span data-testid="add-report-added"><b>{report.added_count}</b> added</span>
+            <span data-testid="add-report-duplicates"><b>{report.duplicate_count}</b> duplicate{report.duplicate_count === 1 ? '' : 's'}</span>
+            <span data-testid="add-report-invalid"><b>{report.invalid_count}</b> invalid</span>
+            <button type="button" class="btn-icon" aria-label="Dismiss report" onClick={() => setReport(null)}>×</button>
+          </div>
+          {report.error_messages.length > 0 && (
+            <ul class="report-list">
+              {report.error_messages.map((m, i) => <li key={i} data-testid="add-report-message">{m}</li>)}
+            </ul>
+          )}
+          {report.added && report.added.length > 0 && (
+            <ul class="report-list report-added">
+              {report.added.map((a) => (
+                <li key={a.id}><span class="mono">{a.masked}</span> <span class="muted">id {a.id} · weight {a.weight}</span></li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </form>
+  );
+}
