@@ -4,6 +4,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } 
 import type { Runtime } from './runtime';
 import { ApiError, errorBody, sendError } from './http/errors';
 import { ping } from './store/database';
+import { registerProxy } from './proxy/routes';
+import { HealthProber } from './health/prober';
 
 export interface AppOptions { logger: FastifyBaseLogger }
 
@@ -39,6 +41,10 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
     return sendError(reply, 'not_ready', 'the database does not answer');
   });
   app.get('/', async (_req, reply) => reply.redirect('/admin/login'));
+  await registerProxy(app, rt);
+  const prober = new HealthProber(rt);
+  app.addHook('onReady', async () => prober.start());
+  app.addHook('onClose', async () => prober.stop());
 
   return app;
 }

@@ -35,7 +35,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       if (!key) return state;
       key.totalRequests += count;
       key.totalFailures += count;
-      if (countsTowardDeactivation(event.data.class)) key.consecutiveFailures += 1;
+      if (escalates(key, event.data.class, event.at)) key.consecutiveFailures += 1;
       key.lastFailureAt = event.at;
       key.lastFailureClass = event.data.class;
       key.lastError = event.data.reason;
@@ -90,6 +90,15 @@ export const SECRET_CHANGED = '[changed]';
 /** Transient outages are not the key's fault: counted, but they never push a key towards inactive. */
 export function countsTowardDeactivation(failureClass: string): boolean {
   return failureClass === 'credential' || failureClass === 'quota' || failureClass === 'rate_limit';
+}
+
+/**
+ * Whether a failure adds to the key's consecutive failures. One that lands while the key is already
+ * cooling was sent before the cooldown began (concurrent requests): it is the same episode, so it
+ * must not escalate the cooldown or push the key to inactive.
+ */
+export function escalates(key: { coolUntil: number | null }, failureClass: string, at: number): boolean {
+  return countsTowardDeactivation(failureClass) && !(key.coolUntil !== null && key.coolUntil > at);
 }
 
 function newKey(id: string, weight: number, masked: string, suffix: string, at: number): KeyState {

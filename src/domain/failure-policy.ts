@@ -3,7 +3,7 @@
 
 import type { FailureClass, NewEvent } from '../events/types';
 import type { KeyState } from './pool-state';
-import { countsTowardDeactivation } from './evolve';
+import { escalates } from './evolve';
 
 export interface UpstreamFailure {
   status: number | null; // null: connect error, reset, timeout
@@ -53,7 +53,7 @@ export function failureEvents(
   s: PolicySettings, now: number, actor: 'proxy' | 'probe' = 'proxy',
 ): NewEvent[] {
   if (failureClass === 'caller') return [];
-  const counts = countsTowardDeactivation(failureClass);
+  const counts = escalates(key, failureClass, now);
   const consecutive = key.consecutiveFailures + (counts ? 1 : 0);
   const id = key.id;
   const events: NewEvent[] = [{
@@ -62,27 +62,40 @@ export function failureEvents(
   }];
   if (failureClass === 'transient') return events;
   if (failureClass === 'credential') {
-    events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor, data: { reason } });
+    if (key.active) events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor, data: { reason } });
+    return events;
+  }
+  const floor = floorUntil(f, now);
+  if (!counts) {
+    // Already cooling (a concurrent request's failure): only a later floor from the upstream extends it.
+    if (key.active && key.coolUntil !== null && floor > key.coolUntil) events.push(cooled(id, actor, floor, now));
     return events;
   }
   if (consecutive >= s.maxConsecutiveFailures) {
-    events.push({
-      type: 'KeyDeactivated', at: now, key_id: id, actor,
-      data: { reason: `${consecutive} consecutive failures; last: ${reason}` },
-    });
+    if (key.active) {
+      events.push({
+        type: 'KeyDeactivated', at: now, key_id: id, actor,
+        data: { reason: `${consecutive} consecutive failures; last: ${reason}` },
+      });
+    }
     return events;
   }
-  const dynamic = dynamicCooldownSeconds(consecutive, s);
-  let until = now + dynamic * 1000;
-  if (failureClass === 'quota' && f.rateLimitResetMs !== null && f.rateLimitResetMs > now) {
-    until = f.rateLimitResetMs; // the quota names its own reset
-  } else if (f.retryAfterSeconds !== null) {
-    until = Math.max(until, now + f.retryAfterSeconds * 1000);
-  }
-  if (failureClass === 'rate_limit' && f.rateLimitResetMs !== null) until = Math.max(until, f.rateLimitResetMs);
-  events.push({
-    type: 'KeyCooled', at: now, key_id: id, actor,
-    data: { until, seconds: Math.round((until - now) / 1000) },
-  });
+  const dynamic = now + dynamicCooldownSeconds(consecutive, s) * 1000;
+  // A quota names its own reset (e.g. the next UTC midnight): cool until then, not by the formula.
+  const namesReset = failureClass === 'quota' && f.rateLimitResetMs !== null && f.rateLimitResetMs > now;
+  const until = namesReset ? floor : Math.max(dynamic, floor);
+  events.push(cooled(id, actor, until, now));
   return events;
+}
+
+/** Retry-After and X-RateLimit-Reset are floors: the key is not used before either has passed. */
+export function floorUntil(f: UpstreamFailure, now: number): number {
+  let floor = 0;
+  if (f.retryAfterSeconds !== null) floor = now + f.retryAfterSeconds * 1000;
+  if (f.rateLimitResetMs !== null && f.rateLimitResetMs > floor) floor = f.rateLimitResetMs;
+  return Math.ceil(floor);
+}
+
+function cooled(id: string, actor: 'proxy' | 'probe', until: number, now: number): NewEvent {
+  return { type: 'KeyCooled', at: now, key_id: id, actor, data: { until, seconds: Math.round((until - now) / 1000) } };
 }

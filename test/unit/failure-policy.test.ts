@@ -84,14 +84,40 @@ test('transient failures are counted, never cooled; caller faults produce nothin
 test('the cooldown escalates and KEY_MAX_CONSECUTIVE_FAILURES in a row make the key inactive', () => {
   let s = keyAfter(ev.added('a'));
   const untils: number[] = [];
+  let now = T0;
   for (let i = 0; i < 3; i++) {
-    const out = failureEvents(s.keys.a, 'rate_limit', failure(429), 'r', settings, T0);
+    const out = failureEvents(s.keys.a, 'rate_limit', failure(429), 'r', settings, now);
     s = out.reduce(evolve, s);
-    if (out[1].type === 'KeyCooled') untils.push(out[1].data.until - T0);
+    if (out[1].type === 'KeyCooled') { untils.push(out[1].data.until - now); now = out[1].data.until + 1; } // fails again once usable
     else assert.is(out[1].type, 'KeyDeactivated');
   }
   assert.equal(untils, [600_000, 1_200_000]);
-  assert.is(keyStatus(s.keys.a, T0 + 10_000_000), 'inactive');
+  assert.is(keyStatus(s.keys.a, now + 10_000_000), 'inactive');
+});
+
+test('failures that land while the key already cools (concurrent requests) neither escalate nor deactivate', () => {
+  let s = keyAfter(ev.added('a'));
+  const first = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 60 }), 'r', settings, T0);
+  s = first.reduce(evolve, s);
+  for (let i = 1; i <= 5; i++) {
+    const out = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 60 }), 'r', settings, T0 + i);
+    assert.equal(out.map((e) => e.type), ['KeyFailed'], 'counted, nothing more');
+    s = out.reduce(evolve, s);
+  }
+  assert.is(s.keys.a.consecutiveFailures, 1);
+  assert.is(s.keys.a.totalFailures, 6);
+  assert.is(keyStatus(s.keys.a, T0 + 10), 'cooling');
+  // …but an upstream floor that reaches further than the current cooldown still extends it.
+  const later = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 5000 }), 'r', settings, T0 + 10);
+  assert.equal(later[1], { type: 'KeyCooled', at: T0 + 10, key_id: 'a', actor: 'proxy', data: { until: T0 + 10 + 5_000_000, seconds: 5000 } });
+});
+
+test('Retry-After is a floor for a quota reset too, and a second credential failure does not deactivate twice', () => {
+  let s = keyAfter(ev.added('a'));
+  const q = failureEvents(s.keys.a, 'quota', failure(429, 'free-models-per-day', { rateLimitResetMs: T0 + 1000, retryAfterSeconds: 100 }), 'q', settings, T0);
+  assert.is((q[1].data as { until: number }).until, T0 + 100_000);
+  s = failureEvents(s.keys.a, 'credential', failure(401), 'c', settings, T0).reduce(evolve, s);
+  assert.equal(failureEvents(s.keys.a, 'credential', failure(401), 'c', settings, T0 + 1).map((e) => e.type), ['KeyFailed']);
 });
 
 test('a success resets the count, so the next failure starts from the base cooldown again', () => {

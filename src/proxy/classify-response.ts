@@ -1,0 +1,93 @@
+// Turns what the upstream sent (an error status and body, an in-band error, a network error) into the
+// UpstreamFailure the failure policy classifies. Every message is scrubbed before it leaves here.
+
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import type { UpstreamFailure } from '../domain/failure-policy';
+import { shortReason } from './scrub';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An upstream answer with an error status. `secret` is scrubbed from the message. */
+export function failureFromResponse(status: number, headers: IncomingHttpHeaders, body: Buffer, secret: string, now: number): UpstreamFailure {
+  const parsed = parseJson(body);
+  const err = isObj(parsed) && isObj(parsed.error) ? parsed.error : null;
+  const metadata = err && isObj(err.metadata) ? err.metadata : null;
+  const availability = err && isObj(err.availability) ? err.availability : null;
+  const metaHeaders = metadata && isObj(metadata.headers) ? metadata.headers : null;
+  let message = err && typeof err.message === 'string' ? err.message : '';
+  // "Provider returned error" says little; the provider's own text (metadata.raw) says what happened.
+  if (metadata && typeof metadata.raw === 'string' && metadata.raw.length < 500) message = `${message}: ${metadata.raw}`;
+  if (!message) message = body.length > 0 && !isObj(parsed) ? body.toString('utf8', 0, 200) : STATUS_CODES[status] ?? 'error';
+  const provider = metadata?.provider_name;
+  return {
+    status,
+    message: shortReason(message, [secret]),
+    retryAfterSeconds: parseRetryAfter(header(headers, 'retry-after') ?? headerIn(metaHeaders, 'retry-after') ?? availability?.retry_after, now),
+    rateLimitResetMs: parseReset(header(headers, 'x-ratelimit-reset') ?? headerIn(metaHeaders, 'x-ratelimit-reset'), now),
+    providerName: typeof provider === 'string' && provider !== '' ? provider : null,
+    retryable: typeof availability?.retryable === 'boolean' ? availability.retryable : null,
+  };
+}
+
+/** An error reported inside a 200 answer (a stream's error chunk, or a JSON body carrying `error`). */
+export function failureInBand(message: string, secret: string): UpstreamFailure {
+  return { status: null, message: shortReason(`in-band error: ${message}`, [secret]), retryAfterSeconds: null, rateLimitResetMs: null, providerName: null, retryable: null };
+}
+
+/** No answer: connect error, reset, timeout, a cut stream. */
+export function failureFromNetwork(message: string): UpstreamFailure {
+  return { status: null, message: shortReason(message), retryAfterSeconds: null, rateLimitResetMs: null, providerName: null, retryable: null };
+}
+
+/** The message of an in-band error object, or null when `obj` reports none. */
+export function inBandError(obj: unknown): string | null {
+  if (!isObj(obj)) return null;
+  if (obj.error) return errorText(obj.error);
+  const choices = obj.choices;
+  if (Array.isArray(choices) && isObj(choices[0]) && choices[0].finish_reason === 'error') {
+    return choices[0].error ? errorText(choices[0].error) : 'the upstream ended the answer with finish_reason "error"';
+  }
+  return null;
+}
+
+function errorText(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (!isObj(e)) return 'upstream error';
+  const code = e.code !== undefined ? ` (code ${String(e.code)})` : '';
+  return `${typeof e.message === 'string' ? e.message : 'upstream error'}${code}`;
+}
+
+export function parseJson(body: Buffer | string): unknown {
+  try { return JSON.parse(typeof body === 'string' ? body : body.toString('utf8')); } catch { return undefined; }
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function headerIn(obj: Json | null, lowerName: string): unknown {
+  if (!obj) return undefined;
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lowerName) return obj[k];
+  return undefined;
+}
+
+/** Retry-After: seconds, or an HTTP date. */
+export function parseRetryAfter(v: unknown, now: number): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
+  if (typeof v !== 'string' || v.trim() === '') return null;
+  const t = v.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
+  const date = Date.parse(t);
+  return Number.isNaN(date) ? null : Math.max(0, (date - now) / 1000);
+}
+
+/** X-RateLimit-Reset: ms since the epoch per the wire doc; seconds since the epoch and a delta in seconds are accepted too. */
+export function parseReset(v: unknown, now: number): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n <= 0) return null;
+  if (n >= 1e11) return Math.round(n); // ms since the epoch
+  if (n >= 1e9) return Math.round(n * 1000); // seconds since the epoch
+  return Math.round(now + n * 1000); // seconds from now
+}

@@ -1,0 +1,57 @@
+// The OpenAI-compatible routes under /v1, in their own plugin scope: the raw-body JSON parser, the
+// APP_API_KEY guard and the request counter apply to them only.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../http/errors';
+import type { Runtime } from '../runtime';
+import { appKeyGuard } from './app-key-guard';
+import { proxyBody, upstreamBytes, useProxyBodyParser } from './body';
+import { Exchange, type ProxyContext } from './failover';
+import { ModelsCache } from './models-cache';
+import { ProxyMetrics } from './proxy-metrics';
+import { closeUpstream, upstreamFor } from './upstream-pool';
+
+/** Upstream paths of the inference routes; embeddings never stream. */
+const INFERENCE = [
+  { url: '/v1/chat/completions', path: '/chat/completions', streams: true },
+  { url: '/v1/completions', path: '/completions', streams: true },
+  { url: '/v1/embeddings', path: '/embeddings', streams: false },
+] as const;
+
+export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<void> {
+  await app.register(async (scope) => {
+    const upstream = upstreamFor(rt);
+    const ctx: ProxyContext = { rt, upstream, metrics: new ProxyMetrics(rt.metrics) };
+    const models = new ModelsCache(upstream, rt.config.modelsCacheSeconds, () => rt.settings.requestTimeoutSeconds,
+      (err) => rt.log.warn({ err: err.message }, 'serving a stale model list: the upstream list failed'));
+
+    useProxyBodyParser(scope);
+    scope.addHook('onRequest', appKeyGuard(rt.secretSettings));
+    scope.addHook('onResponse', (req, reply, done) => {
+      ctx.metrics.request(req.routeOptions.url ?? 'unknown', reply.statusCode);
+      done();
+    });
+    scope.addHook('onClose', async () => { await closeUpstream(rt, rt.config.shutdownGraceSeconds * 1000); });
+
+    for (const r of INFERENCE) {
+      const path = upstream.path(r.path);
+      scope.post(r.url, function inference(req: FastifyRequest, reply: FastifyReply) {
+        const body = proxyBody(req);
+        const bytes = upstreamBytes(body, rt.settings.defaultModel);
+        new Exchange(ctx, reply, path, bytes, r.streams && body.json.stream === true).start();
+        return reply;
+      });
+    }
+
+    scope.get('/v1/models', async (_req, reply) => {
+      reply.type('application/json; charset=utf-8');
+      return models.list();
+    });
+    scope.get('/v1/models/*', async (req) => {
+      const id = decodeURIComponent((req.params as { '*': string })['*']);
+      const model = await models.one(id);
+      if (!model) throw new ApiError('not_found', `model ${JSON.stringify(id)} is not in the upstream model list`);
+      return model;
+    });
+  });
+}
