@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } 
 import type { Runtime } from './runtime';
 import { ApiError, errorBody, sendError } from './http/errors';
 import { ping } from './store/database';
+import { registerMetrics } from './http/metrics-route';
 import { registerProxy } from './proxy/routes';
 import { HealthProber } from './health/prober';
 
@@ -35,6 +36,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 'not_found', `no route for ${req.method} ${req.url.split('?')[0]}`));
 
+  registerMetrics(app, rt);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     if (await ping(rt.db)) return { status: 'ready' };

@@ -1,5 +1,6 @@
 // The process: configuration, runtime, HTTP server, signals and graceful shutdown.
 
+import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { buildApp } from './app';
 import { createLogger } from './logger';
@@ -27,21 +28,23 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting at once');
-      process.exit(1);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     }
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, grace_seconds: config.shutdownGraceSeconds }, 'shutting down: no new connections, in-flight requests may finish');
+    const drain = drainConnections(app.server, config.shutdownGraceSeconds * 1000, () => log.warn('grace period over: closing the connections still open'));
     const force = setTimeout(() => {
       log.error('graceful shutdown took too long; exiting');
       process.exit(1);
-    }, (config.shutdownGraceSeconds + 10) * 1000);
+    }, (config.shutdownGraceSeconds + 15) * 1000);
     force.unref();
     try {
-      await app.close();
-      await closeRuntime(rt);
+      await app.close(); // stops accepting; resolves when every in-flight request and stream has ended
+      drain.done();
+      await closeRuntime(rt); // flushes pending events, writes a snapshot, closes the database
       log.info('stopped cleanly');
       process.exit(0);
     } catch (err) {
@@ -51,6 +54,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * While the server closes: a keep-alive socket with no request in flight would hold the close open
+ * until its idle timeout, so idle sockets are closed as soon as they are idle; after the grace period
+ * every socket still open is closed, streams included.
+ */
+function drainConnections(server: Server, graceMs: number, onGraceOver: () => void): { done(): void } {
+  server.closeIdleConnections();
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const grace = setTimeout(() => { onGraceOver(); server.closeAllConnections(); }, graceMs);
+  idle.unref();
+  grace.unref();
+  return { done: () => { clearInterval(idle); clearTimeout(grace); } };
 }
 
 main().catch((err) => {

@@ -18,6 +18,7 @@ import { MetaStore } from './store/meta-store';
 import { SecretStore } from './store/secret-store';
 import { SnapshotStore } from './store/snapshot-store';
 import { claimSqliteFile, releaseSqliteFile } from './store/sqlite-owner';
+import { scrubKeySecrets } from './logger';
 
 export interface Runtime {
   config: Config;
@@ -82,6 +83,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
         void secretSettings.reload(config).catch((err) => log.error({ err }, 'cannot reload secret settings'));
       }
     });
+    scrubKeySecrets(rt); // OpenRouter-shaped keys are masked anyway; keys of other shapes are learnt here
     await seedOnFirstStart(rt);
     projection.start();
     return rt;

@@ -45,6 +45,7 @@ export class Projection {
   private tracked = new SeqTracker();
   private readonly fold$ = new Subject<Folded>();
   private readonly folded$ = new Subject<Folded>();
+  private readonly appended$ = new Subject<{ events: number; ms: number }>();
   private readonly pending = new PendingBatch();
   private writing: Promise<unknown> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
@@ -78,6 +79,9 @@ export class Projection {
 
   /** Every event as it is folded, for the edges (secret cache, live admin refresh, metrics). */
   get folded(): Observable<Folded> { return this.folded$; }
+
+  /** Every batch appended to the log: how many events, how long the transaction took (for metrics). */
+  get appended(): Observable<{ events: number; ms: number }> { return this.appended$; }
 
   /** Loads the newest snapshot and folds only the events after it. */
   async load(): Promise<{ fromSnapshot: boolean; replayed: number; skipped: number }> {
@@ -222,6 +226,7 @@ export class Projection {
       this.stats.appended += stored.length;
       this.stats.flushes++;
       this.stats.lastFlushMs = performance.now() - started;
+      this.appended$.next({ events: stored.length, ms: this.stats.lastFlushMs });
       this.stats.pending = this.pending.size;
       return stored;
     } catch (err) {
