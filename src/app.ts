@@ -7,6 +7,7 @@ import { ping } from './store/database';
 import { registerMetrics } from './http/metrics-route';
 import { registerProxy } from './proxy/routes';
 import { HealthProber } from './health/prober';
+import { adminPlugin } from './admin/plugin';
 
 export interface AppOptions { logger: FastifyBaseLogger }
 
@@ -47,6 +48,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   const prober = new HealthProber(rt);
   app.addHook('onReady', async () => prober.start());
   app.addHook('onClose', async () => prober.stop());
+  await app.register(adminPlugin, { prefix: '/admin', rt });
 
   return app;
 }

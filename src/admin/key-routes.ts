@@ -1,0 +1,109 @@
+// The key pool's admin routes: the paged key table, add, delete (one, or a batch), weight and
+// active/inactive, and "check now". Names and fields follow docs/api.md.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KEY_STATUSES } from '../domain/pool-state';
+import { MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
+import { ApiError } from '../http/errors';
+import { keyRow, keyTable } from '../projection/key-table';
+import type { Runtime } from '../runtime';
+import type { KeyState } from '../domain/pool-state';
+import {
+  booleanField, intParam, invalid, objectBody, optionalEnum, optionalText, pageQuery, refuseUnknown, requiredString, stringList,
+} from './schemas';
+
+export type ProbeNow = (rt: Runtime, id: string) => Promise<unknown>;
+
+const MAX_BATCH = 10_000;
+const MAX_KEY_DATA = 5 * 1024 * 1024;
+
+export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): void {
+  const now = () => rt.projection.now();
+
+  app.get('/key-status', async (req) => {
+    const q = req.query as Record<string, unknown>;
+    const { page, limit } = pageQuery(q, 10);
+    return keyTable(rt.projection.state, {
+      page, limit, status: optionalEnum('status', q.status, KEY_STATUSES), q: optionalText('q', q.q, 256),
+    }, now());
+  });
+
+  app.post('/add-keys', async (req) => {
+    const body = objectBody(req.body);
+    refuseUnknown(body, ['key_data']);
+    const text = requiredString('key_data', body.key_data, { maxLength: MAX_KEY_DATA, nonEmpty: true });
+    const report = await rt.commands.addKeys(text, 'admin');
+    req.log.info({ added: report.added_count, duplicates: report.duplicate_count, invalid: report.invalid_count }, 'admin added keys');
+    return report;
+  });
+
+  app.delete('/delete-key/:id', async (req) => {
+    objectBody(req.body);
+    const key = resolveKey(rt, req);
+    const deleted = await rt.commands.deleteKeys([key.id], 'admin');
+    if (deleted.length === 0) throw new ApiError('not_found', `no key ${key.id}`, { param: 'id' });
+    return { message: `deleted key ${key.masked} (${key.id})` };
+  });
+
+  app.post('/delete-keys-batch', async (req) => {
+    const body = objectBody(req.body);
+    refuseUnknown(body, ['ids', 'suffixes']);
+    if (body.ids === undefined && body.suffixes === undefined) throw invalid('ids', 'ids is required (or suffixes): an array of key ids');
+    const ids = body.ids === undefined ? [] : stringList('ids', body.ids, MAX_BATCH);
+    const suffixes = body.suffixes === undefined ? [] : stringList('suffixes', body.suffixes, MAX_BATCH);
+    // A suffix that names several keys refuses the whole batch: nothing is deleted by a guess.
+    for (const suffix of suffixes) {
+      const r = rt.commands.resolve(suffix);
+      if (r.ok) ids.push(r.key.id);
+      else if (r.reason === 'ambiguous') {
+        throw new ApiError('ambiguous_suffix', `suffix ${suffix} matches ${r.candidates.length} keys; nothing was deleted`, { param: 'suffixes', candidates: r.candidates });
+      }
+    }
+    const deleted = await rt.commands.deleteKeys(ids, 'admin');
+    const requested = (body.ids === undefined ? 0 : (body.ids as unknown[]).length) + suffixes.length;
+    req.log.info({ deleted: deleted.length, requested }, 'admin deleted keys');
+    return { message: `deleted ${deleted.length} of ${requested} requested keys`, deleted_count: deleted.length, requested_count: requested };
+  });
+
+  app.patch('/keys/:id', async (req) => {
+    const body = objectBody(req.body);
+    refuseUnknown(body, ['weight', 'active']);
+    if (body.weight === undefined && body.active === undefined) throw invalid('weight', 'send weight (an integer from 1 to 1000) and/or active (true or false)');
+    const weight = body.weight === undefined ? undefined : intWeight(body.weight);
+    const active = body.active === undefined ? undefined : booleanField('active', body.active);
+    const key = resolveKey(rt, req);
+    if (weight !== undefined) await rt.commands.setWeight(key.id, weight, 'admin');
+    if (active !== undefined) await rt.commands.setActive(key.id, active, 'admin');
+    return row(rt, key.id);
+  });
+
+  app.post('/keys/:id/check', async (req) => {
+    objectBody(req.body);
+    const key = resolveKey(rt, req);
+    await probe(rt, key.id);
+    return row(rt, key.id);
+  });
+}
+
+function intWeight(raw: unknown): number {
+  if (typeof raw !== 'number') throw invalid('weight', `weight must be an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT}`);
+  return intParam('weight', raw, MIN_WEIGHT, MAX_WEIGHT);
+}
+
+/** The key named by :id — its id, or a suffix of its secret that matches exactly one key. */
+function resolveKey(rt: Runtime, req: FastifyRequest): KeyState {
+  const id = (req.params as { id: string }).id;
+  if (!id || id.length > 256) throw invalid('id', 'id must be a key id or a key suffix');
+  const r = rt.commands.resolve(id);
+  if (r.ok) return r.key;
+  if (r.reason === 'ambiguous') {
+    throw new ApiError('ambiguous_suffix', `suffix ${id} matches ${r.candidates.length} keys; use an id`, { param: 'id', candidates: r.candidates });
+  }
+  throw new ApiError('not_found', `no key with id or suffix ${id}`, { param: 'id' });
+}
+
+function row(rt: Runtime, id: string) {
+  const key = rt.projection.state.keys[id];
+  if (!key) throw new ApiError('not_found', `key ${id} was deleted meanwhile`, { param: 'id' });
+  return keyRow(key, rt.projection.now());
+}

@@ -1,0 +1,52 @@
+// Everything under /admin: sessions, CSRF defence, the JSON API and the dashboard's pages and assets.
+// Registered in its own encapsulated context, so the proxy's hot path never decodes a cookie.
+
+import type { FastifyInstance } from 'fastify';
+import { probeKey } from '../health/probe-key';
+import type { Runtime } from '../runtime';
+import { authRoutes } from './auth-routes';
+import { csrfGuard } from './csrf';
+import { eventsRoutes } from './events-routes';
+import { followLogLevel } from './log-level';
+import { keyRoutes, type ProbeNow } from './key-routes';
+import { registerSessions, requirePageSession, requireSession } from './session';
+import { settingsRoutes } from './settings-routes';
+import { staticUi } from './static-ui';
+import { statusRoutes } from './status-routes';
+
+/** Keys that could reach an object's prototype never survive parsing. */
+const dropProtoKeys = (key: string, value: unknown) => (key === '__proto__' || key === 'constructor' ? undefined : value);
+
+/** `probe` is the health check's probeKey unless a test swaps it. */
+export interface AdminOptions { rt: Runtime; probe?: ProbeNow }
+
+export async function adminPlugin(app: FastifyInstance, { rt, probe = probeKey }: AdminOptions): Promise<void> {
+  followLogLevel(app, rt);
+  const sessions = await registerSessions(app, rt);
+  app.addHook('onRequest', csrfGuard);
+  // Bodiless commands (logout, DELETE) may send the required JSON content type with an empty body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, {});
+    try { done(null, JSON.parse(text, dropProtoKeys)); } catch (err) {
+      (err as { statusCode?: number }).statusCode = 400;
+      done(err as Error, undefined);
+    }
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store'); // admin answers are private
+  });
+
+  authRoutes(app, rt, sessions);
+  staticUi(app, requirePageSession(sessions));
+
+  // Every API route below needs an open session.
+  await app.register(async (api) => {
+    api.addHook('preHandler', requireSession(sessions));
+    keyRoutes(api, rt, probe);
+    settingsRoutes(api, rt, sessions);
+    statusRoutes(api, rt);
+    eventsRoutes(api, rt);
+  });
+}
