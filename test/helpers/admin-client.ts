@@ -56,6 +56,5 @@ export class AdminClient {
 
 /** An OpenRouter-looking key: sk-or-v1- and 64 hex characters, ending in `tail` (hex). */
 export function fakeKey(n: number, tail = ''): string {
-  const body = n.toString(16).padStart(64, '0');
-  return `sk-or-v1-${body.slice(0, 64 - tail.length)}${tail}`;
+  return `sk-or-v1-${n.toString(16).padStart(64 - tail.length, '0')}${tail}`;
 }
