@@ -118,6 +118,26 @@ t('logout makes the cookie useless, even a copy kept from before', async ({ s })
   assert.ok((await types(s)).includes('AdminLoggedOut'));
 });
 
+t('a session ends after the idle time, is renewed by activity, and ends after the absolute limit anyway', async ({ s }) => {
+  const c = new AdminClient(s.url);
+  await c.login();
+  const realNow = Date.now;
+  const at = (minutes: number) => { const base = realNow(); Date.now = () => base + minutes * 60_000; };
+  try {
+    const idle = new AdminClient(s.url);
+    idle.cookie = c.cookie;
+    at(61); // SESSION_IDLE_MINUTES is 60
+    assert.is((await idle.get('/admin/settings')).status, 401, 'idle too long');
+    at(50);
+    assert.is((await c.get('/admin/settings')).status, 200);
+    at(100); // 50 minutes after the last use
+    assert.is((await c.get('/admin/settings')).status, 200, 'activity renews the idle limit');
+    for (let m = 150; m < 24 * 60; m += 50) { at(m); assert.is((await c.get('/admin/settings')).status, 200, `${m} min`); }
+    at(24 * 60 + 1); // SESSION_MAX_HOURS is 24
+    assert.is((await c.get('/admin/settings')).status, 401, 'the absolute limit holds whatever the activity');
+  } finally { Date.now = realNow; }
+});
+
 t('a tampered or foreign cookie is no session', async ({ s }) => {
   const c = new AdminClient(s.url);
   await c.login();

@@ -1,0 +1,228 @@
+// The dashboard in a real browser (Debian chromium via playwright-core), as a new operator uses it:
+// log in, add keys, page through them, change a weight in place, batch delete with a confirmation,
+// change a setting and see it applied, read the history, log out. Screenshots go to test-artifacts/.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ADMIN_PASSWORD, fakeKey } from '../helpers/admin-client';
+import { artifact, launchBrowser } from '../helpers/browser';
+import { startServer, type TestServer } from '../helpers/server';
+
+interface Ctx { s: TestServer; browser: Browser | null; context: BrowserContext; page: Page; problems: string[] }
+
+const t = suite<Ctx>('admin dashboard in a browser');
+const skip = (ctx: Ctx) => !ctx.browser;
+
+t.before(async (ctx) => {
+  ctx.browser = await launchBrowser();
+  if (!ctx.browser) return;
+  ctx.s = await startServer();
+  ctx.context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  ctx.context.setDefaultTimeout(10_000);
+  ctx.page = await ctx.context.newPage();
+  ctx.problems = [];
+  ctx.page.on('console', (m) => { if (m.type() === 'error') ctx.problems.push(`console: ${m.text()}`); });
+  ctx.page.on('pageerror', (e) => ctx.problems.push(`page error: ${e.message}`));
+});
+t.after(async (ctx) => {
+  await ctx.context?.close().catch(() => undefined);
+  await ctx.browser?.close();
+  await ctx.s?.close();
+});
+
+const id = (testid: string) => `[data-testid="${testid}"]`;
+
+t('without a session the dashboard sends the browser to the login page; a wrong password is shown', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  await page.goto(`${s.url}/admin/dashboard`);
+  assert.is(new URL(page.url()).pathname, '/admin/login');
+  await page.fill(id('login-password'), 'definitely-wrong');
+  await page.click(id('login-submit'));
+  await page.waitForSelector(id('login-error'));
+  assert.match(await page.textContent(id('login-error')) ?? '', /wrong password/i);
+  await page.screenshot({ path: artifact('login.png'), fullPage: true });
+});
+
+t('log in and add keys; the report names each bad line', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page } = ctx;
+  await page.fill(id('login-password'), ADMIN_PASSWORD);
+  await page.click(id('login-submit'));
+  await page.waitForURL('**/admin/dashboard**');
+  await page.waitForSelector(id('key-empty'));
+  const lines = Array.from({ length: 30 }, (_, i) => fakeKey(1000 + i, i === 0 ? 'ab12' : '') + (i === 1 ? ':5' : ''));
+  await page.fill(id('add-keys-input'), `${lines.join('\n')}\nnot a key\n${lines[2]}`);
+  await page.click(id('add-keys-submit'));
+  await page.waitForSelector(id('add-report'));
+  assert.match(await page.textContent(id('add-report-added')) ?? '', '30');
+  assert.match(await page.textContent(id('add-report-duplicates')) ?? '', '1');
+  assert.match(await page.textContent(id('add-report-invalid')) ?? '', '1');
+  const messages = await page.locator(id('add-report-message')).allTextContents();
+  assert.ok(messages.some((m) => m.includes('line 31')), `line 31 named in ${JSON.stringify(messages)}`);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length > 0);
+  const html = await page.content();
+  assert.not.ok(html.includes(lines[3]), 'the page never shows a full key');
+  await page.screenshot({ path: artifact('dashboard.png'), fullPage: true });
+});
+
+t('page through the keys, search and filter', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page } = ctx;
+  await page.selectOption(id('page-size'), '10');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 10);
+  const first = await page.locator(id('key-row')).first().getAttribute('data-key-id');
+  await page.click(id('page-next'));
+  await page.waitForFunction((f) => document.querySelector('[data-testid="key-row"]')?.getAttribute('data-key-id') !== f, first);
+  assert.match(page.url(), /page=2/);
+  await page.locator(`${id('page-number')}:has-text("3")`).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 10 && /page=3/.test(location.search));
+  await page.fill(id('key-search'), 'ab12');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 1);
+  await page.fill(id('key-search'), '');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 10);
+  await page.click(id('filter-inactive'));
+  await page.waitForSelector(id('key-empty'));
+  await page.click(id('filter-all'));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 10);
+  assert.match(await page.textContent(id('filter-all-count')) ?? '', '30');
+});
+
+t('change a weight in place', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  const row = page.locator(id('key-row')).first();
+  const keyId = (await row.getAttribute('data-key-id'))!;
+  const input = row.locator(id('weight-input'));
+  await input.fill('42');
+  await input.press('Enter');
+  await waitFor(() => s.rt.projection.state.keys[keyId]?.weight === 42, 'the weight is saved');
+  await input.fill('5000');
+  await input.press('Enter');
+  await row.locator(id('weight-error')).waitFor();
+  assert.match(await row.locator(id('weight-error')).textContent() ?? '', 'weight');
+  assert.is(s.rt.projection.state.keys[keyId].weight, 42, 'a refused weight changes nothing');
+  await input.press('Escape');
+});
+
+t('batch delete asks for confirmation; cancel keeps the keys, confirm deletes them', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  const rows = page.locator(id('key-row'));
+  const ids = await Promise.all([0, 1, 2].map((i) => rows.nth(i).getAttribute('data-key-id')));
+  for (let i = 0; i < 3; i++) await rows.nth(i).locator(id('key-select')).check();
+  assert.match(await page.textContent(id('selected-count')) ?? '', '3');
+  await page.click(id('batch-delete'));
+  await page.waitForSelector(id('confirm-dialog'));
+  await page.screenshot({ path: artifact('dashboard-confirm.png') });
+  await page.click(id('confirm-cancel'));
+  await page.waitForSelector(id('confirm-dialog'), { state: 'detached' });
+  assert.is(Object.keys(s.rt.projection.state.keys).length, 30, 'cancel deletes nothing');
+  await page.click(id('batch-delete'));
+  await page.click(id('confirm-ok'));
+  await page.waitForSelector(id('dashboard-notice'));
+  await waitFor(() => Object.keys(s.rt.projection.state.keys).length === 27, '3 keys deleted');
+  for (const k of ids) assert.not.ok(s.rt.projection.state.keys[k!], `${k} deleted`);
+  await page.waitForFunction(() => /27/.test(document.querySelector('[data-testid="filter-all-count"]')?.textContent ?? ''));
+});
+
+t('the matrix refreshes by itself and keeps the selection', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  const row = page.locator(id('key-row')).nth(1);
+  const keyId = (await row.getAttribute('data-key-id'))!;
+  await row.locator(id('key-select')).check();
+  await s.rt.commands.setActive(keyId, false, 'admin'); // as if another admin or the proxy did it
+  await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="inactive"]`, { timeout: 8000 });
+  assert.ok(await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).isChecked(), 'still selected after the refresh');
+  await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).uncheck();
+});
+
+t('change a setting and see it applied', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  await page.click(id('nav-settings'));
+  await page.waitForSelector(id('settings-form'));
+  await page.waitForFunction(() => (document.querySelector('[data-testid="settings-request_timeout_seconds"]') as HTMLInputElement)?.value === '180');
+  await page.fill(id('settings-request_timeout_seconds'), '0');
+  await page.click(id('settings-save'));
+  await page.waitForSelector(id('settings-error'));
+  assert.match(await page.textContent(id('settings-error')) ?? '', 'request_timeout_seconds');
+  await page.fill(id('settings-request_timeout_seconds'), '75');
+  await page.fill(id('settings-default_model'), 'openai/gpt-4o-mini');
+  await page.click(id('settings-save'));
+  await page.waitForSelector(id('settings-success'));
+  assert.is(s.rt.settings.requestTimeoutSeconds, 75);
+  const api = await page.evaluate(async () => (await fetch('/admin/settings')).json());
+  assert.is(api.request_timeout_seconds, 75);
+  assert.is(api.default_model, 'openai/gpt-4o-mini');
+  await page.reload();
+  await page.waitForFunction(() => (document.querySelector('[data-testid="settings-request_timeout_seconds"]') as HTMLInputElement)?.value === '75');
+  await page.screenshot({ path: artifact('settings.png'), fullPage: true });
+});
+
+t('the status page shows the service figures', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page } = ctx;
+  await page.click(id('nav-status'));
+  await page.waitForSelector(id('status-card'));
+  const text = await page.textContent('main') ?? '';
+  assert.match(text, process.version);
+  assert.match(text, /sqlite/i);
+  await page.screenshot({ path: artifact('status.png'), fullPage: true });
+});
+
+t('the history reads as sentences and filters by type and key', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page } = ctx;
+  await page.click(id('nav-history'));
+  await page.waitForSelector(id('history-entry'));
+  const sentences = await page.locator(id('history-sentence')).allTextContents();
+  assert.ok(sentences.length > 0);
+  assert.ok(sentences.every((x) => x.trim().length > 0 && !x.includes('[object')), JSON.stringify(sentences.slice(0, 5)));
+  await page.selectOption(id('history-type-filter'), 'KeyDeleted');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="history-entry"]')].every((e) => e.getAttribute('data-type') === 'KeyDeleted'));
+  assert.is(await page.locator(id('history-entry')).count(), 3);
+  await page.screenshot({ path: artifact('history.png'), fullPage: true });
+  await page.selectOption(id('history-type-filter'), '');
+  await page.locator(id('history-key')).first().click();
+  await page.waitForFunction(() => /key_id=/.test(location.search));
+});
+
+t('at phone width the dashboard fits without horizontal scrolling', async (ctx) => {
+  if (skip(ctx)) return;
+  const phone = await ctx.browser!.newContext({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  try {
+    await phone.addCookies((await ctx.context.cookies()).map((c) => ({ ...c })));
+    const p = await phone.newPage();
+    for (const [path, ready, shot] of [['/admin/dashboard', 'key-row', 'dashboard-375.png'], ['/admin/history-page', 'history-entry', 'history-375.png'], ['/admin/settings-page', 'settings-form', 'settings-375.png']]) {
+      await p.goto(`${ctx.s.url}${path}`);
+      await p.waitForSelector(id(ready));
+      const { scroll, client } = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      assert.ok(scroll <= client, `${path}: page is ${scroll}px wide in a ${client}px viewport`);
+      await p.screenshot({ path: artifact(shot) }); // the first screen: a full page of cards is too tall to read
+    }
+  } finally { await phone.close(); }
+});
+
+t('log out: the dashboard then sends the browser to the login page', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  await page.click(id('logout'));
+  await page.waitForURL('**/admin/login');
+  await page.goto(`${s.url}/admin/dashboard`);
+  assert.is(new URL(page.url()).pathname, '/admin/login');
+  const status = await page.evaluate(async () => (await fetch('/admin/key-status')).status);
+  assert.is(status, 401);
+  assert.equal(ctx.problems.filter((p) => !/401|Failed to load resource/.test(p)), [], 'no script errors or CSP violations');
+});
+
+t.run();
+
+async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((ok) => setTimeout(ok, 25));
+  }
+}
