@@ -19,6 +19,7 @@ import { SecretStore } from './store/secret-store';
 import { SnapshotStore } from './store/snapshot-store';
 import { claimSqliteFile, releaseSqliteFile } from './store/sqlite-owner';
 import { scrubKeySecrets } from './logger';
+import { mysqlReplication, type Replication } from './replica/replication';
 
 export interface Runtime {
   config: Config;
@@ -42,6 +43,8 @@ export interface Runtime {
   /** Whether this process runs the prober and writes snapshots (always, on SQLite). */
   isLeader: () => boolean;
   setLeader: (check: () => boolean) => void;
+  /** With MySQL: the tailer of the shared log and the lease (null on SQLite, always single-process). */
+  replica: Replication | null;
 }
 
 export interface RuntimeOptions { now?: () => number; random?: Random }
@@ -62,6 +65,8 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       events, snapshots, log, now: opts.now, random: opts.random,
       flushMs: config.eventFlushMs, snapshotEvery: config.snapshotEveryEvents, snapshotsKept: config.snapshotsKept,
       isLeader: () => leader(),
+      // With MySQL the replication writes snapshots, of the log-order state (src/replica).
+      writesSnapshots: db.type === 'mysql' ? () => false : undefined,
     });
     const loaded = await projection.load();
     const secrets = new SecretCache(secretStore, log);
@@ -75,6 +80,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       load: { fromSnapshot: loaded.fromSnapshot, replayed: loaded.replayed, ms: performance.now() - started },
       isLeader: () => leader(),
       setLeader: (check) => { leader = check; },
+      replica: null,
     };
     let secretsVersion = projection.state.secretsVersion;
     projection.folded.subscribe(() => {
@@ -85,6 +91,15 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     });
     scrubKeySecrets(rt); // OpenRouter-shaped keys are masked anyway; keys of other shapes are learnt here
     await seedOnFirstStart(rt);
+    if (db.type === 'mysql') {
+      const replica = mysqlReplication({
+        db, events, snapshots, projection, origin, log, pollMs: config.replicaPollMs, gapWaitMs: config.replicaGapWaitMs,
+        leaseSeconds: config.leaseSeconds, snapshotEvery: config.snapshotEveryEvents, snapshotsKept: config.snapshotsKept, now: opts.now,
+      });
+      await replica.start();
+      rt.replica = replica;
+      rt.setLeader(() => replica.isLeader);
+    }
     projection.start();
     return rt;
   } catch (err) {
@@ -103,6 +118,7 @@ async function seedOnFirstStart(rt: Runtime): Promise<void> {
 /** Flushes, snapshots, closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
   try {
+    await rt.replica?.stop();
     await rt.projection.stop();
   } finally {
     if (rt.db.type === 'sqlite') await releaseSqliteFile(rt.meta, rt.origin).catch(() => undefined);

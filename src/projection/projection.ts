@@ -25,6 +25,8 @@ export interface ProjectionOptions {
   random?: Random;
   /** Whether this process writes snapshots and records cooldown ends (the lease holder, with replicas). */
   isLeader?: () => boolean;
+  /** Whether this projection writes its own snapshots (default: isLeader); replicas write theirs in log order. */
+  writesSnapshots?: () => boolean;
 }
 
 export interface ProjectionStats {
@@ -54,6 +56,11 @@ export class Projection {
   private readonly cooling = new Set<string>();
   private snapshotting = false;
   private stopped = false;
+  private recorded = 0;
+  /** Outcomes recorded so far (each `record` call is numbered). */
+  get recordedCount(): number { return this.recorded; }
+  /** Recorded outcomes numbered up to `records` are durable, at seqs up to `seq`. */
+  readonly durable = { records: 0, seq: 0 };
   readonly now: () => number;
   readonly random: Random;
   private readonly log: Log;
@@ -138,12 +145,31 @@ export class Projection {
 
   get seqs(): SeqTracker { return this.tracked; }
 
+  /** Folds stored events the tracker already skipped as holes and that became visible late. */
+  foldLate(rows: readonly Decoded[]): number {
+    let folded = 0;
+    for (const d of rows) {
+      if (d.ok) { this.fold$.next({ event: d.event, local: false }); folded++; }
+    }
+    return folded;
+  }
+
+  /** Replaces one key's state (a replica correcting a fold order that differed from the log's). */
+  replaceKey(id: string, key: KeyState | null): void {
+    if (key) this.state.keys[id] = key; else delete this.state.keys[id];
+    this.reindex(id);
+  }
+
+  /** Replaces the live settings (a replica correcting a fold order that differed from the log's). */
+  replaceSettings(settings: Record<string, unknown>): void { this.state.settings = settings; }
+
   /** Starts the timers (cooldown ends). Flushes are scheduled on demand. */
   start(): void { this.scheduleCooldownTimer(); }
 
   /** Folds a proxy or probe outcome now; it is appended with the next batch. */
   record(event: NewEvent): void {
     if (this.stopped) return;
+    this.recorded++;
     this.fold$.next({ event, local: true });
     this.pending.add(event);
     this.stats.pending = this.pending.size;
@@ -203,7 +229,7 @@ export class Projection {
     if (this.coolTimer) clearTimeout(this.coolTimer);
     this.coolTimer = null;
     await this.flush();
-    if (this.isLeader() && this.stats.eventsSinceSnapshot > 0) await this.snapshot();
+    if (this.writesSnapshots() && this.stats.eventsSinceSnapshot > 0) await this.snapshot();
     this.stopped = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
   }
@@ -215,14 +241,20 @@ export class Projection {
   }
 
   private isLeader(): boolean { return this.o.isLeader ? this.o.isLeader() : true; }
+  private writesSnapshots(): boolean { return this.o.writesSnapshots ? this.o.writesSnapshots() : this.isLeader(); }
 
   private async appendAll(batch: NewEvent[], events: NewEvent[]): Promise<StoredEvent[]> {
     const all = batch.length ? [...batch, ...events] : events;
     if (all.length === 0) return [];
     const started = performance.now();
+    const through = this.recorded; // the batch was just taken: it holds every record up to here
     try {
       const stored = await this.o.events.append(all);
       for (const e of stored.slice(0, batch.length)) this.tracked.mark(e.seq, this.now());
+      if (batch.length) {
+        this.durable.records = through;
+        this.durable.seq = Math.max(this.durable.seq, stored[batch.length - 1].seq);
+      }
       this.stats.appended += stored.length;
       this.stats.flushes++;
       this.stats.lastFlushMs = performance.now() - started;
@@ -241,7 +273,7 @@ export class Projection {
   }
 
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.stats.eventsSinceSnapshot < this.o.snapshotEvery || !this.isLeader()) return;
+    if (this.snapshotting || this.stats.eventsSinceSnapshot < this.o.snapshotEvery || !this.writesSnapshots()) return;
     this.snapshotting = true;
     this.snapshot()
       .catch((err) => this.log.error({ err }, 'writing a snapshot failed'))

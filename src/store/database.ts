@@ -12,7 +12,9 @@ export interface Database { knex: Knex; type: DbType; describe: string }
 export async function openDatabase(config: Pick<Config, 'dbType' | 'sqlitePath' | 'mysql'>): Promise<Database> {
   const db = config.dbType === 'mysql' ? openMysql(config.mysql) : openSqlite(config.sqlitePath);
   try {
-    await db.knex.migrate.latest({ migrationSource, tableName: 'knex_migrations' });
+    const migrate = () => db.knex.migrate.latest({ migrationSource, tableName: 'knex_migrations' });
+    // Replicas starting together on a fresh MySQL database would race on knex's own lock table.
+    await (db.type === 'mysql' ? withNamedLock(db.knex, 'openrouter_polling_migrations', migrate) : migrate());
   } catch (err) {
     await db.knex.destroy();
     throw new Error(`cannot open the ${db.describe} database: ${(err as Error).message}`);
@@ -52,6 +54,22 @@ function openMysql(m: Config['mysql']): Database {
     pool: { min: 0, max: 10 },
   });
   return { knex, type: 'mysql', describe: `MySQL (${m.user}@${m.host}:${m.port}/${m.database})` };
+}
+
+type RawConnection = { query(sql: string, values: unknown[], cb: (err: Error | null, rows: unknown) => void): void };
+
+/** Runs `task` while this process holds a MySQL named lock (GET_LOCK), so only one process runs it at a time. */
+async function withNamedLock<T>(knex: Knex, name: string, task: () => Promise<T>): Promise<T> {
+  const client = knex.client as { acquireConnection(): Promise<RawConnection>; releaseConnection(c: RawConnection): Promise<void> };
+  const conn = await client.acquireConnection();
+  const query = (sql: string) => new Promise<unknown>((done, fail) => conn.query(sql, [name], (err, rows) => (err ? fail(err) : done(rows))));
+  try {
+    const rows = (await query('SELECT GET_LOCK(?, 120) AS got')) as { got: number | null }[];
+    if (rows[0]?.got !== 1) throw new Error(`another process held the ${name} lock for two minutes`);
+    try { return await task(); } finally { await query('SELECT RELEASE_LOCK(?)').catch(() => undefined); }
+  } finally {
+    await client.releaseConnection(conn);
+  }
 }
 
 /** Cheap liveness query for /readyz. */

@@ -1,0 +1,145 @@
+// Several replicas on one MySQL database: the tailer, the log-order state and its corrections, the
+// lease that picks the one replica that probes and writes snapshots. Started after the projection is
+// loaded; stopped before the final flush, which it does itself so its last snapshot covers it.
+
+import { initialState, type PoolState } from '../domain/pool-state';
+import type { Log } from '../log';
+import type { Projection } from '../projection/projection';
+import type { EventStore } from '../store/event-store';
+import type { SnapshotStore } from '../store/snapshot-store';
+import type { Database } from '../store/database';
+import { Lease } from './lease';
+import { LogOrderState } from './log-order-state';
+import { Reconciler, watchFolds } from './reconciler';
+import { SeqOrder } from './seq-order';
+import { Tailer, type TailerStats } from './tailer';
+
+export const LEASE_NAME = 'leader';
+
+/** The lease as the replication uses it (a MySQL row in production, a stand-in in tests). */
+export interface LeaseLike { readonly held: boolean; start(): Promise<void>; stop(): Promise<void> }
+
+export interface ReplicationOptions {
+  lease: LeaseLike;
+  events: EventStore;
+  snapshots: SnapshotStore;
+  projection: Projection;
+  log: Log;
+  pollMs: number;
+  gapWaitMs: number;
+  snapshotEvery: number;
+  snapshotsKept: number;
+  now?: () => number;
+}
+
+export interface ReplicationStatus extends TailerStats {
+  leader: boolean; corrected: number; reconciling: number;
+}
+
+/** How long a skipped seq is still asked for: a transaction open this long after its insert is lost to running replicas. */
+export function lateWindowMs(gapWaitMs: number): number { return Math.max(30_000, 6 * gapWaitMs); }
+
+/** The replication of a runtime on MySQL: the lease is a row in the `leases` table, owned by this origin. */
+export function mysqlReplication(o: Omit<ReplicationOptions, 'lease'> & { db: Database; origin: string; leaseSeconds: number }): Replication {
+  const lease = new Lease({ knex: o.db.knex, name: LEASE_NAME, owner: o.origin, leaseMs: o.leaseSeconds * 1000, log: o.log });
+  return new Replication({ ...o, lease });
+}
+
+export class Replication {
+  readonly lease: LeaseLike;
+  private tailer!: Tailer;
+  private ordered!: LogOrderState;
+  private reconciler!: Reconciler;
+  private snapshotting = false;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ReplicationOptions) {
+    this.now = o.now ?? Date.now;
+    this.lease = o.lease;
+  }
+
+  get isLeader(): boolean { return this.lease.held; }
+
+  /** Builds the log-order state, catches up with the log, takes the lease if free, starts polling. */
+  async start(): Promise<void> {
+    const p = this.o.projection;
+    this.ordered = await this.initialOrderedState();
+    this.reconciler = new Reconciler(p);
+    watchFolds(p, this.reconciler);
+    this.tailer = new Tailer({
+      events: this.o.events, projection: p, ordered: this.ordered, reconciler: this.reconciler,
+      pollMs: this.o.pollMs, gapWaitMs: this.o.gapWaitMs, lateWindowMs: lateWindowMs(this.o.gapWaitMs),
+      log: this.o.log, now: this.now, afterPoll: () => this.maybeSnapshot(false),
+    });
+    await this.tailer.poll();
+    await this.lease.start();
+    this.tailer.start();
+  }
+
+  /** Stops polling, makes the outcomes durable, writes the last snapshot (when leading), hands the lease back. */
+  async stop(): Promise<void> {
+    if (!this.tailer) return;
+    await this.tailer.stop();
+    try {
+      await this.o.projection.flush();
+      await this.tailer.poll();
+      await this.maybeSnapshot(true);
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not write the last snapshot; the next start replays a little more of the log');
+    } finally {
+      await this.lease.stop();
+    }
+  }
+
+  status(): ReplicationStatus {
+    return {
+      ...this.tailer.stats, leader: this.lease.held,
+      corrected: this.reconciler.corrected, reconciling: this.reconciler.pending,
+    };
+  }
+
+  /** The pool in log order, as every replica folds it (for tests and diagnostics). */
+  get logOrderState(): PoolState { return this.ordered.state; }
+
+  /** One poll now (tests; the timer polls on its own). */
+  poll(): Promise<void> { return this.tailer.poll(); }
+
+  /**
+   * The live projection was loaded in seq order from a snapshot and the log; when it read no hole its
+   * state is the log-order state. Otherwise the log-order state is loaded on its own.
+   */
+  private async initialOrderedState(): Promise<LogOrderState> {
+    const p = this.o.projection;
+    if (!p.seqs.hasHole) return new LogOrderState(structuredClone(p.state), new SeqOrder(p.seqs.watermark));
+    const snap = await this.o.snapshots.latest();
+    if (!snap) return LogOrderState.empty();
+    try {
+      return new LogOrderState({ ...initialState(), ...JSON.parse(snap.state) }, new SeqOrder(snap.seq, snap.above, this.now()));
+    } catch {
+      return LogOrderState.empty();
+    }
+  }
+
+  /** The lease holder writes snapshots of the log-order state, so every restart starts from the log's order. */
+  private async maybeSnapshot(final: boolean): Promise<void> {
+    const due = final ? this.ordered.sinceSnapshot > 0 : this.ordered.sinceSnapshot >= this.o.snapshotEvery;
+    if (!due || this.snapshotting || !this.lease.held) return;
+    this.snapshotting = true;
+    try {
+      const state = JSON.stringify(this.ordered.state);
+      const seq = this.ordered.seq;
+      const folded = this.ordered.sinceSnapshot;
+      const at = this.now();
+      await this.o.snapshots.save({ seq, above: [], at, events: this.ordered.total, state }, this.o.snapshotsKept);
+      this.ordered.sinceSnapshot -= folded;
+      const stats = this.o.projection.stats;
+      stats.lastSnapshotAt = at;
+      stats.lastSnapshotSeq = seq;
+      stats.eventsSinceSnapshot = this.ordered.sinceSnapshot;
+    } catch (err) {
+      this.o.log.error({ err }, 'writing a snapshot failed');
+    } finally {
+      this.snapshotting = false;
+    }
+  }
+}
