@@ -5,8 +5,9 @@ import { MetaStore } from './meta-store';
 import { SecretRow } from './models';
 import { SecretBox } from './secret-box';
 
-const CHECK_NAME = 'key_encryption_check';
-const CHECK_TEXT = 'openrouter-polling';
+/** A value sealed under the current secret, so a wrong secret is refused before any key is used. */
+export const CHECK_NAME = 'key_encryption_check';
+export const CHECK_TEXT = 'openrouter-polling';
 
 export class SecretStore {
   private readonly box: SecretBox | null;
