@@ -181,7 +181,7 @@ t('the history reads as sentences and filters by type and key', async (ctx) => {
   assert.ok(sentences.length > 0);
   assert.ok(sentences.every((x) => x.trim().length > 0 && !x.includes('[object')), JSON.stringify(sentences.slice(0, 5)));
   await page.selectOption(id('history-type-filter'), 'KeyDeleted');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="history-entry"]')].every((e) => e.getAttribute('data-type') === 'KeyDeleted'));
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="history-entry"]')).every((e) => e.getAttribute('data-type') === 'KeyDeleted'));
   assert.is(await page.locator(id('history-entry')).count(), 3);
   await page.screenshot({ path: artifact('history.png'), fullPage: true });
   await page.selectOption(id('history-type-filter'), '');
