@@ -15,6 +15,8 @@ export interface PickResult {
   picks: number;
   runs: number;
   fenwickNs: number;
+  /** As the proxy calls it on a request's first try: nothing tried yet. */
+  projectionFirstNs: number;
   projectionExclude2Ns: number;
   baselinePicks: number;
   linearNs: number;
@@ -85,7 +87,9 @@ export function pickBench(keys: number, o: { picks: number; runs: number; linear
 
   const projection = projectionWith(ids, weights, 99);
   if (projection.index.size !== keys) throw new Error(`projection indexed ${projection.index.size} of ${keys} keys`);
-  const tried = new Set([ids[0], ids[Math.floor(keys / 2)]]); // a request that already tried two keys
+  const none: string[] = [];
+  const projectionFirstNs = measure(o.runs, o.picks, () => () => projection.pick(none)?.id);
+  const tried = new Set([ids[0], ids[Math.floor(keys / 2)]]); // a request that already tried two keys (failover)
   const projectionExclude2Ns = measure(o.runs, o.picks, () => () => projection.pick(tried)?.id);
 
   // The scan is O(n): bound its picks so a run stays around `linearBudget` scanned slots.
@@ -96,5 +100,5 @@ export function pickBench(keys: number, o: { picks: number; runs: number; linear
     return () => linear.pick(random);
   });
 
-  return { keys, picks: o.picks, runs: o.runs, fenwickNs, projectionExclude2Ns, baselinePicks, linearNs, speedup: linearNs / fenwickNs };
+  return { keys, picks: o.picks, runs: o.runs, fenwickNs, projectionFirstNs, projectionExclude2Ns, baselinePicks, linearNs, speedup: linearNs / fenwickNs };
 }

@@ -4,7 +4,8 @@ import type { ProfileSummary } from './cpu-profile';
 import type { LoadResult } from './load';
 import { fmt, kb, mb, table } from './stats';
 
-export interface Cpu { loadgen: number; mock: number; proxy: number | null }
+/** Shares of one core over the run; and CPU time per request, which other work on the machine barely skews. */
+export interface Cpu { loadgen: number; mock: number; proxy: number | null; mockUsPerRequest: number; proxyUsPerRequest: number | null }
 export interface LoadPair { connections: number; direct: { load: LoadResult; cpu: Cpu }; proxy: { load: LoadResult; cpu: Cpu } }
 export interface Memory { rss: number; heap: number | null }
 export interface StreamsReport {
@@ -40,6 +41,13 @@ export function printProxyReport(r: ProxyReport, say: (s: string) => void): void
         `${x.direct.load.non2xx + x.direct.load.errors} / ${x.proxy.load.non2xx + x.proxy.load.errors}`]),
     ));
     say(`\n(direct runs used CPU loadgen/mock: ${r.load.map((x) => `${pct(x.direct.cpu.loadgen)} / ${pct(x.direct.cpu.mock)}`).join(', ')})`);
+    say('\nCPU time per request (µs; the cost each process pays, whatever else runs on the machine):\n');
+    say(table(['conns', 'mock (direct run)', 'mock (proxy run)', 'proxy', 'proxy / mock', 'one-core ceiling of the proxy'],
+      r.load.map((x) => {
+        const p = x.proxy.cpu.proxyUsPerRequest ?? NaN;
+        return [x.connections, fmt(x.direct.cpu.mockUsPerRequest, 0), fmt(x.proxy.cpu.mockUsPerRequest, 0), fmt(p, 0),
+          `${fmt(p / x.direct.cpu.mockUsPerRequest, 2)}×`, `${fmt(1e6 / p, 0)} req/s`];
+      })));
   }
   if (r.sequential) {
     const added = r.sequential.proxyP50 - r.sequential.directP50;

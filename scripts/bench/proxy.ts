@@ -21,7 +21,7 @@ import { load as runLoad, type LoadResult } from './load';
 import { cpuMs, freePort, rssBytes, spawnService, waitForHttp, waitForOutput, type Service } from './procs';
 import { openMany, sequentialFirstData, type StreamTarget } from './streams';
 import { argNumber, argValue, Deadline, fmt, load, machine, median } from './stats';
-import { printProxyReport, type ProxyReport, type LoadPair, type StreamsReport } from './proxy-report';
+import { printProxyReport, type Cpu, type ProxyReport, type LoadPair, type StreamsReport } from './proxy-report';
 
 const ROOT = resolve(__dirname, '../..');
 const BODY = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you?' }] });
@@ -74,7 +74,7 @@ async function checkServes(origin: string): Promise<void> {
   } finally { await pool.close(); }
 }
 
-interface Measured { load: LoadResult; cpu: { loadgen: number; mock: number; proxy: number | null } }
+interface Measured { load: LoadResult; cpu: Cpu }
 
 /** Runs the load and reports each process's CPU use as a share of one core over the run. */
 async function measure(url: string, headers: Record<string, string>, connections: number, seconds: number, mock: Service, proxy: Service | null): Promise<Measured> {
@@ -85,12 +85,17 @@ async function measure(url: string, headers: Record<string, string>, connections
   const result = await runLoad({ url, connections, seconds, headers: { 'content-type': 'application/json', ...headers }, body: BODY });
   const wall = performance.now() - wall0;
   const me = process.cpuUsage(me0);
+  const mockMs = cpuMs(mock.pid) - mock0;
+  const proxyMs = proxy ? cpuMs(proxy.pid) - proxy0 : null;
+  const perRequest = (cpu: number) => (cpu * 1000) / Math.max(1, result.total); // µs of CPU per request
   return {
     load: result,
     cpu: {
       loadgen: (me.user + me.system) / 1000 / wall,
-      mock: (cpuMs(mock.pid) - mock0) / wall,
-      proxy: proxy ? (cpuMs(proxy.pid) - proxy0) / wall : null,
+      mock: mockMs / wall,
+      proxy: proxyMs === null ? null : proxyMs / wall,
+      mockUsPerRequest: perRequest(mockMs),
+      proxyUsPerRequest: proxyMs === null ? null : perRequest(proxyMs),
     },
   };
 }
