@@ -1,0 +1,163 @@
+// Streams (DESIGN.md "Streams"): failover stays possible until the first data line reached the
+// client; after it, a cut, an idle upstream or an in-band error ends the stream so that the OpenAI
+// SDK raises; two answers are never concatenated; a client that leaves aborts the upstream at once.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import OpenAI from 'openai';
+import { scenarios, waitUntil, type Scenario } from '../helpers/mock-upstream';
+import { hello, orKey, raw, reactivateAll, rig, type Rig } from './proxy-harness';
+
+const A = orKey('streams-a'); // weight 1000: almost always the first pick
+const B = orKey('streams-b');
+
+const t = suite<{ r: Rig }>('proxy streams', {} as { r: Rig });
+t.before(async (ctx) => { ctx.r = await rig([[A, 1000], [B, 1]], { REQUEST_TIMEOUT_SECONDS: '1', STREAM_IDLE_TIMEOUT_SECONDS: '1' }); });
+t.after(async ({ r }) => { await r.close(); });
+t.before.each(async ({ r }) => { r.mock.reset(); await reactivateAll(r.server); });
+
+const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: hello });
+const sse = (text: string): Scenario => scenarios.status(200, text, { 'Content-Type': 'text/event-stream' });
+const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+
+/** Reads a stream with the SDK; returns the text and the error it raised (if any). */
+async function read(r: Rig): Promise<{ text: string; error: unknown }> {
+  let text = '';
+  try {
+    const s = await r.client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hello, stream: true });
+    for await (const c of s) text += c.choices[0]?.delta?.content ?? '';
+    return { text, error: null };
+  } catch (error) {
+    return { text, error };
+  }
+}
+
+const failures = (r: Rig, k: string) => r.key(k).totalFailures;
+
+t('a connection cut after the first content chunk makes the SDK raise; no other key is appended', async ({ r }) => {
+  r.mock.behave(A, scenarios.cutAfterFirstChunk());
+  const before = failures(r, A);
+  const { text, error } = await read(r);
+  assert.is(text, 'Hello');
+  assert.instance(error, OpenAI.APIError);
+  assert.match((error as Error).message, 'mid-stream');
+  assert.is(r.mock.received.length, 1, 'after data, no failover');
+  assert.is(failures(r, A) - before, 1);
+  assert.is(r.key(A).lastFailureClass, 'transient');
+  assert.is(r.key(A).coolUntil, null);
+});
+
+t('an in-band error chunk after data is relayed as sent, the SDK raises, and the key counts a transient failure', async ({ r }) => {
+  r.mock.behave(A, scenarios.midStreamError({ code: 502, message: 'Provider returned error' }));
+  const before = failures(r, A);
+  const { text, error } = await read(r);
+  assert.is(text, 'Hello');
+  assert.instance(error, OpenAI.APIError);
+  assert.match((error as Error).message, 'Provider returned error');
+  assert.is(failures(r, A) - before, 1);
+  assert.is(r.key(A).lastFailureClass, 'transient');
+
+  const a = await raw(r.server.url, 'POST', '/v1/chat/completions', body);
+  assert.match(a.text, '"finish_reason":"error"');
+  assert.not.match(a.text, '[DONE]');
+});
+
+t('an error only in choices[0] (finish_reason "error") still ends in an error the SDK raises', async ({ r }) => {
+  r.mock.behave(A, sse(chunk({ role: 'assistant', content: 'Hi' })
+    + `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error', error: { code: 502, message: 'upstream died' } }] })}\n\n`
+    + 'data: [DONE]\n\n'));
+  const { text, error } = await read(r);
+  assert.is(text, 'Hi');
+  assert.instance(error, OpenAI.APIError);
+  assert.match((error as Error).message, 'upstream died');
+});
+
+t('an error chunk as the first data fails over invisibly: one clean answer from another key', async ({ r }) => {
+  r.mock.behave(A, sse(': OPENROUTER PROCESSING\n\ndata: {"error":{"code":502,"message":"Provider returned error"}}\n\n'));
+  const before = failures(r, A);
+  const a = await raw(r.server.url, 'POST', '/v1/chat/completions', body);
+  assert.is(a.status, 200);
+  assert.not.match(a.text, 'Provider returned error');
+  assert.is(a.text.split('data: [DONE]').length, 2, 'exactly one end');
+  const ids = new Set([...a.text.matchAll(/"id":"(gen-[^"]+)"/g)].map((m) => m[1]));
+  assert.is(ids.size, 1, 'every chunk from one answer');
+  assert.equal(r.mock.received.map((x) => x.key), [A, B]);
+  assert.is(failures(r, A) - before, 1);
+  r.mock.reset();
+  r.mock.behave(A, sse(': OPENROUTER PROCESSING\n\ndata: {"error":{"code":502,"message":"Provider returned error"}}\n\n'));
+  const { text, error } = await read(r);
+  assert.is(error, null);
+  assert.is(text, 'Hello from mock', 'the SDK sees one normal answer');
+});
+
+t('error statuses, a stream that ends before data, and a slow first byte all fail over before anything is sent', async ({ r }) => {
+  for (const first of [scenarios.rateLimited({ retryAfterSec: 1 }), sse(': OPENROUTER PROCESSING\n\n'), scenarios.slowFirstByte(3000)]) {
+    r.mock.reset();
+    await reactivateAll(r.server);
+    r.mock.behave(A, first);
+    const { text, error } = await read(r);
+    assert.is(error, null, first.kind);
+    assert.is(text, 'Hello from mock');
+    assert.equal(r.mock.received.map((x) => x.key), [A, B]);
+  }
+});
+
+t('a stalled stream ends after the idle timeout with an error the SDK raises', async ({ r }) => {
+  r.mock.behave(A, scenarios.stall());
+  const { error } = await read(r);
+  assert.instance(error, OpenAI.APIError);
+  assert.match((error as Error).message, 'idle');
+  assert.is(r.mock.received.length, 1);
+});
+
+t('every key failing before the first byte gives a plain JSON error with its status', async ({ r }) => {
+  r.mock.behave(A, scenarios.overloaded()).behave(B, scenarios.overloaded());
+  const a = await raw(r.server.url, 'POST', '/v1/chat/completions', body);
+  assert.is(a.status, 502);
+  assert.is(JSON.parse(a.text).error.code, 'upstream_error');
+  const { error } = await read(r);
+  assert.instance(error, OpenAI.APIError);
+  assert.is((error as { status: number }).status, 502);
+});
+
+t('when only comments were relayed and every key then failed, the stream ends with an error chunk, never [DONE]', async ({ r }) => {
+  const comments = sse(': OPENROUTER PROCESSING\n\n');
+  r.mock.behave(A, comments).behave(B, comments);
+  const a = await raw(r.server.url, 'POST', '/v1/chat/completions', body);
+  assert.is(a.status, 200);
+  assert.ok(a.text.startsWith(': OPENROUTER PROCESSING'));
+  assert.match(a.text, /data: \{"error":\{"message":"the upstream failed \(2 keys tried\)/);
+  assert.not.match(a.text, '[DONE]');
+  const { error } = await read(r);
+  assert.instance(error, OpenAI.APIError);
+});
+
+t('a client that leaves mid-stream aborts the upstream within a second; the key is not blamed', async ({ r }) => {
+  r.mock.behave(A, scenarios.ok({ chunks: Array.from({ length: 200 }, (_, i) => `w${i} `), chunkDelayMs: 50 }));
+  const before = failures(r, A);
+  const usedBefore = r.key(A).totalRequests;
+  const s = await r.client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hello, stream: true });
+  let n = 0;
+  for await (const c of s) if (c.choices[0]?.delta?.content && ++n === 2) break; // break aborts the request
+  await waitUntil(() => r.mock.abortedStreams === 1, 1000);
+  await waitUntil(() => r.server.rt.projection.state.keys[r.key(A).id].totalRequests === usedBefore + 1, 1000);
+  assert.is(failures(r, A), before, 'a disconnect is never the key\'s fault');
+  assert.is(r.mock.received.length, 1);
+  const gauge = await r.server.rt.metrics.streamsInFlight.get();
+  assert.is(gauge.values[0]?.value ?? 0, 0);
+});
+
+t('a client that leaves while waiting for a non-streaming answer aborts the upstream too', async ({ r }) => {
+  r.mock.behave(A, scenarios.hang());
+  const before = failures(r, A);
+  const ac = new AbortController();
+  const pending = r.client.chat.completions.create({ model: 'm', messages: hello }, { signal: ac.signal }).catch((e: unknown) => e);
+  await waitUntil(() => r.mock.received.length === 1, 1000);
+  ac.abort();
+  await pending;
+  await waitUntil(() => r.mock.abortedRequests === 1, 1000);
+  assert.is(failures(r, A), before);
+});
+
+t.run();
