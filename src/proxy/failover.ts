@@ -63,6 +63,8 @@ export class Exchange {
           if (message !== null) return this.failed(a, failureInBand(message, a.secret), 'transient', false, false);
         }
         this.used(a, readUsage(o.body));
+        // Comments from an earlier try already opened an event stream: a JSON answer cannot follow.
+        if (this.relay?.committed) return this.endStream('the upstream answered a stream request with a non-stream answer', 'upstream_error', 'upstream_error');
         return this.sendUpstream(o.status, o.headers['content-type'], o.headers['x-generation-id'], o.body, a.secret);
       }
       case 'streamed':

@@ -28,7 +28,7 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
     useProxyBodyParser(scope);
     scope.addHook('onRequest', appKeyGuard(rt.secretSettings));
     scope.addHook('onResponse', (req, reply, done) => {
-      ctx.metrics.request(req.routeOptions.url ?? 'unknown', reply.statusCode);
+      ctx.metrics.request(req.routeOptions.url ?? 'unknown', reply.raw.statusCode); // raw: streams write it themselves
       done();
     });
     scope.addHook('onClose', async () => { await closeUpstream(rt, rt.config.shutdownGraceSeconds * 1000); });
