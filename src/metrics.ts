@@ -24,3 +24,11 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Counts and times every batch the projection appends, from the runtime's first append on. */
+export function observeAppends(m: Metrics, appended: { subscribe(next: (b: { events: number; ms: number }) => void): unknown }): void {
+  appended.subscribe(({ events, ms }) => {
+    m.eventsAppended.inc(events);
+    m.flushSeconds.observe(ms / 1000);
+  });
+}

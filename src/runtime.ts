@@ -8,7 +8,7 @@ import type { Random } from './domain/weighted-index';
 import { KeyCommands } from './keys/key-commands';
 import { SecretCache } from './keys/secret-cache';
 import type { Log } from './log';
-import { createMetrics, type Metrics } from './metrics';
+import { createMetrics, observeAppends, type Metrics } from './metrics';
 import { Projection } from './projection/projection';
 import { LiveSettings } from './settings/live-settings';
 import { SecretSettings } from './settings/secret-settings';
@@ -90,6 +90,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       }
     });
     scrubKeySecrets(rt); // OpenRouter-shaped keys are masked anyway; keys of other shapes are learnt here
+    observeAppends(rt.metrics, projection.appended);
     await seedOnFirstStart(rt);
     if (db.type === 'mysql') {
       const replica = mysqlReplication({

@@ -7,17 +7,9 @@ import { KEY_STATUSES, keyStatus, type KeyStatus } from '../domain/pool-state';
 import type { Runtime } from '../runtime';
 import { sendError } from './errors';
 
-const wired = new WeakSet<Runtime>();
-
+// Appended events and batch times are counted by the runtime itself (observeAppends in src/metrics.ts).
 export function registerMetrics(app: FastifyInstance, rt: Runtime): void {
   const m = rt.metrics;
-  if (!wired.has(rt)) {
-    wired.add(rt);
-    rt.projection.appended.subscribe(({ events, ms }) => {
-      m.eventsAppended.inc(events);
-      m.flushSeconds.observe(ms / 1000);
-    });
-  }
 
   // The route template keeps the label set small: /admin/keys/:id, never one series per id.
   // /v1 routes are counted by the proxy's own scope (src/proxy/routes.ts).
