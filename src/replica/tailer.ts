@@ -107,7 +107,8 @@ export class Tailer {
     for (const seq of projection.seqs.skipOldHoles(now, this.o.gapWaitMs)) this.late.add(seq);
     ordered.advance(now, this.o.lateWindowMs);
     for (const seq of this.late) if (seq <= ordered.seq) this.late.delete(seq);
-    this.o.reconciler.run(ordered.state, ordered.seq);
+    const corrected = this.o.reconciler.run(ordered.state, ordered.seq);
+    if (corrected > 0) this.o.log.debug({ corrected, seq: ordered.seq }, 'set keys folded out of log order to their log-order state');
 
     this.stats.polls++;
     this.stats.lastPollAt = now;
