@@ -56,7 +56,8 @@ export async function encryptKeys(o: EncryptKeysOptions): Promise<RekeyReport> {
   let claimed = false;
   try {
     if (db.type === 'sqlite') {
-      await claimSqliteFile(meta, config.sqlitePath, origin); // refuses while the service runs on the file
+      // Refuses while the service runs on the file: it holds the keys and the old secret in memory.
+      await claimSqliteFile(meta, config.sqlitePath, origin).catch((err: Error) => { throw new RekeyError(err.message); });
       claimed = true;
     } else if (!force) await refuseWhileReplicasRun(db);
     return await rekeySecrets(db, from, to);
