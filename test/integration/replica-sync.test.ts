@@ -98,6 +98,12 @@ s('a key that traffic on one replica deactivated is never sent upstream by the o
   for (let i = 0; i < 30; i++) assert.is(await chat(c.b!.url), 200, 'b serves with the good key');
   assert.is(c.up!.callsFor(bad).length, before, 'b never sent the deactivated key upstream');
   assert.is((await keyOn(c.adminB!, badId))?.status, 'inactive');
+
+  // The usage counters of both replicas add up, on both: one count per request the good key served.
+  const goodId = added.json.added[1].id as string;
+  const served = () => c.up!.callsFor(good).length;
+  await eventually(async () => (await keyOn(c.adminA!, goodId))?.total_requests === served()
+    && (await keyOn(c.adminB!, goodId))?.total_requests === served(), 1000, `${served()} uses of the good key on both replicas`);
 });
 
 s('exactly one replica holds the lease', async (c) => {
