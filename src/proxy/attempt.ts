@@ -74,7 +74,8 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (this.relaying && relay !== null) {
       const v = relay.push(chunk);
       if (v === Verdict.Go) {
-        if (relay.needsDrain) { controller.pause(); this.ex.awaitDrain(); }
+        // A slow client: stop reading upstream until the client catches up (undici's idle timer waits too).
+        if (relay.needsDrain && !controller.paused) { controller.pause(); this.ex.awaitDrain(); }
         return;
       }
       this.settle(v === Verdict.LineTooLong

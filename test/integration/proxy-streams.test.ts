@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import OpenAI from 'openai';
+import { request } from 'undici';
 import { scenarios, waitUntil, type Scenario } from '../helpers/mock-upstream';
 import { hello, orKey, raw, reactivateAll, rig, type Rig } from './proxy-harness';
 
@@ -131,6 +132,17 @@ t('when only comments were relayed and every key then failed, the stream ends wi
   assert.not.match(a.text, '[DONE]');
   const { error } = await read(r);
   assert.instance(error, OpenAI.APIError);
+});
+
+t('a slow reader gets the whole stream: the relay waits for the client instead of buffering or timing out', async ({ r }) => {
+  const piece = 'x'.repeat(16_000);
+  r.mock.behave(A, scenarios.ok({ chunks: Array.from({ length: 200 }, () => piece) }));
+  const res = await request(`${r.server.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  await new Promise((done) => setTimeout(done, 1500)); // longer than the idle timeout, with megabytes waiting
+  const text = await res.body.text();
+  assert.ok(text.endsWith('data: [DONE]\n\n'));
+  assert.is(text.split(piece).length - 1, 200);
+  assert.is(r.mock.abortedStreams, 0);
 });
 
 t('a client that leaves mid-stream aborts the upstream within a second; the key is not blamed', async ({ r }) => {
