@@ -114,57 +114,7 @@ export async function containerSmoke(o: SmokeOptions): Promise<SmokeResult> {
     copyContext(repo, context, dockerignore(readFileSync(join(repo, '.dockerignore'), 'utf8')));
     step(`build context copied as .dockerignore allows (${relative(root, context)})`);
     const npmEnv = npmEnvironment(repo, root);
-    const folders = new Map<string, { dir: string; workdir: string }>();
-    let runtime: { dir: string; workdir: string; env: Record<string, string>; cmd: string[]; health: string[] | null; volume: string | null } | null = null;
-
-    for (const stage of stages) {
-      const dir = join(stagesDir, stage.name);
-      mkdirSync(dir, { recursive: true });
-      let workdir = '/';
-      const env: Record<string, string> = {};
-      let cmd: string[] = [];
-      let health: string[] | null = null;
-      let vol: string | null = null;
-      const map = (p: string) => join(dir, relative(workdir, posix.resolve(workdir, p)));
-      for (const s of stage.steps) {
-        switch (s.op) {
-          case 'ARG': case 'EXPOSE': case 'USER': case 'STOPSIGNAL': case 'LABEL': break;
-          case 'WORKDIR': workdir = posix.resolve(workdir, s.args); folders.set(stage.name, { dir, workdir }); break;
-          case 'ENV': Object.assign(env, parseEnv(s.args)); break;
-          case 'VOLUME': vol = s.args.replace(/^\[?"?|"?\]?$/g, ''); break;
-          case 'CMD': cmd = JSON.parse(s.args); break;
-          case 'HEALTHCHECK': health = JSON.parse(s.args.slice(s.args.indexOf('CMD') + 3).trim()); break;
-          case 'COPY': {
-            const words = s.args.split(/\s+/);
-            const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
-            const paths = words.filter((w) => !w.startsWith('--'));
-            const dest = paths.pop()!;
-            for (const src of paths) {
-              const base = from ? inStage(folders, from, src) : join(context, src);
-              const target = dest.endsWith('/') || paths.length > 1 ? join(map(dest), src === '.' ? '' : posix.basename(src)) : map(dest);
-              if (!existsSync(base)) throw new Error(`COPY ${s.args}: ${base} does not exist`);
-              cpSync(base, target, { recursive: true });
-            }
-            break;
-          }
-          case 'RUN': {
-            const command = s.args;
-            if (/^apt-get\b/.test(command)) break; // system packages: this machine has them
-            if (/^mkdir -p (\S+) && chown \S+ \S+$/.test(command)) break; // the volume's mount point: the temp volume below
-            if (!/^npm (ci|run)\b/.test(command)) throw new Error(`container-smoke does not know how to run: RUN ${command}`);
-            const started = performance.now();
-            runNpm(command, dir, npmEnv);
-            step(`${stage.name}: ${command} (${((performance.now() - started) / 1000).toFixed(1)}s)`);
-            break;
-          }
-          default: throw new Error(`container-smoke does not know the instruction ${s.op}`);
-        }
-      }
-      runtime = { dir, workdir, env, cmd, health, volume: vol };
-    }
-    if (!runtime || runtime.cmd.length === 0) throw new Error('the last stage has no CMD');
-    if (!runtime.volume) throw new Error('the runtime stage declares no VOLUME');
-    const image = runtime;
+    const image = await buildStages(stages, context, stagesDir, npmEnv, step);
     mkdirSync(volume, { recursive: true });
     // ENV paths inside the volume point into the stand-in volume, other paths into the stage folder.
     const mapPath = (dir: string, v: string) => {
@@ -243,10 +193,77 @@ export async function containerSmoke(o: SmokeOptions): Promise<SmokeResult> {
   }
 }
 
+interface Image { dir: string; workdir: string; env: Record<string, string>; cmd: string[]; health: string[] | null; volume: string | null }
+type Folder = { dir: string; workdir: string };
+
+/** Runs every stage, as BuildKit does: independent stages at once, a COPY --from waiting for its stage. */
+async function buildStages(stages: Stage[], context: string, stagesDir: string, npmEnv: NodeJS.ProcessEnv, step: (s: string) => void): Promise<Image> {
+  const built = new Map<string, Promise<Folder>>();
+  const images: Promise<Image>[] = [];
+  for (const stage of stages) {
+    const image = buildStage(stage, context, join(stagesDir, stage.name), built, npmEnv, step);
+    const folder = image.then((i) => ({ dir: i.dir, workdir: i.workdir }));
+    folder.catch(() => undefined); // a failed stage is reported once, through Promise.all below
+    built.set(stage.name, folder);
+    images.push(image);
+  }
+  const all = await Promise.all(images);
+  const runtime = all[all.length - 1];
+  if (!runtime || runtime.cmd.length === 0) throw new Error('the last stage has no CMD');
+  if (!runtime.volume) throw new Error('the runtime stage declares no VOLUME');
+  return runtime;
+}
+
+async function buildStage(stage: Stage, context: string, dir: string, built: Map<string, Promise<Folder>>, npmEnv: NodeJS.ProcessEnv, step: (s: string) => void): Promise<Image> {
+  mkdirSync(dir, { recursive: true });
+  const image: Image = { dir, workdir: '/', env: {}, cmd: [], health: null, volume: null };
+  const map = (p: string) => join(dir, relative(image.workdir, posix.resolve(image.workdir, p)));
+  for (const s of stage.steps) {
+    switch (s.op) {
+      case 'ARG': case 'EXPOSE': case 'USER': case 'STOPSIGNAL': case 'LABEL': break;
+      case 'WORKDIR': image.workdir = posix.resolve(image.workdir, s.args); break;
+      case 'ENV': Object.assign(image.env, parseEnv(s.args)); break;
+      case 'VOLUME': image.volume = s.args.replace(/^\[?"?|"?\]?$/g, ''); break;
+      case 'CMD': image.cmd = JSON.parse(s.args); break;
+      case 'HEALTHCHECK': image.health = JSON.parse(s.args.slice(s.args.indexOf('CMD') + 3).trim()); break;
+      case 'COPY': {
+        const words = s.args.split(/\s+/);
+        const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
+        const paths = words.filter((w) => !w.startsWith('--'));
+        const dest = paths.pop()!;
+        const source = from ? await stageFolder(built, from) : null;
+        for (const src of paths) {
+          const base = source ? inStage(source, from!, src) : join(context, src);
+          const target = dest.endsWith('/') || paths.length > 1 ? join(map(dest), src === '.' ? '' : posix.basename(src)) : map(dest);
+          if (!existsSync(base)) throw new Error(`COPY ${s.args}: ${base} does not exist`);
+          cpSync(base, target, { recursive: true });
+        }
+        break;
+      }
+      case 'RUN': {
+        const command = s.args;
+        if (/^apt-get\b/.test(command)) break; // system packages: this machine has them
+        if (/^mkdir -p (\S+) && chown \S+ \S+$/.test(command)) break; // the volume's mount point: a temp folder stands in
+        if (!/^npm (ci|run)\b/.test(command)) throw new Error(`container-smoke does not know how to run: RUN ${command}`);
+        const started = performance.now();
+        await runNpm(command, dir, npmEnv);
+        step(`${stage.name}: ${command} (${((performance.now() - started) / 1000).toFixed(1)}s)`);
+        break;
+      }
+      default: throw new Error(`container-smoke does not know the instruction ${s.op}`);
+    }
+  }
+  return image;
+}
+
+function stageFolder(built: Map<string, Promise<Folder>>, name: string): Promise<Folder> {
+  const f = built.get(name);
+  if (!f) throw new Error(`COPY --from=${name}: no such stage before this one`);
+  return f;
+}
+
 /** A path of an earlier stage's image (e.g. /app/dist) in that stage's folder, which stands in for its WORKDIR. */
-function inStage(folders: Map<string, { dir: string; workdir: string }>, name: string, path: string): string {
-  const f = folders.get(name);
-  if (!f) throw new Error(`COPY --from=${name}: no such stage (or it has no WORKDIR)`);
+function inStage(f: Folder, name: string, path: string): string {
   const rel = posix.relative(f.workdir, posix.resolve(f.workdir, path));
   if (rel.startsWith('..')) throw new Error(`COPY --from=${name} ${path}: outside that stage's WORKDIR ${f.workdir}`);
   return join(f.dir, rel);
@@ -289,16 +306,23 @@ function npmEnvironment(repo: string, root: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function runNpm(command: string, cwd: string, env: NodeJS.ProcessEnv): void {
+function runNpm(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   const args = command.split(/\s+/).slice(1);
   if (args[0] === 'ci') args.push('--prefer-offline');
-  const r = spawnSync('npm', args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status === 0) return;
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (/ENOTCACHED|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|network/i.test(out) && args[0] === 'ci') {
-    throw new NpmUnavailableError(`npm ${args.join(' ')} could not reach the registry or the cache:\n${tail(out)}`);
-  }
-  throw new Error(`npm ${args.join(' ')} failed (exit ${r.status}):\n${tail(out)}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c) => { out += c; });
+    child.stderr!.on('data', (c) => { out += c; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      if (/ENOTCACHED|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|network/i.test(out) && args[0] === 'ci') {
+        return reject(new NpmUnavailableError(`npm ${args.join(' ')} could not reach the registry or the cache:\n${tail(out)}`));
+      }
+      reject(new Error(`npm ${args.join(' ')} failed (exit ${code}):\n${tail(out)}`));
+    });
+  });
 }
 
 function tail(text: string, lines = 30): string {
