@@ -51,6 +51,7 @@ export class Replication {
   private ordered!: LogOrderState;
   private reconciler!: Reconciler;
   private snapshotting = false;
+  private unwatch: () => void = () => undefined;
   private readonly now: () => number;
 
   constructor(private readonly o: ReplicationOptions) {
@@ -65,7 +66,8 @@ export class Replication {
     const p = this.o.projection;
     this.ordered = await this.initialOrderedState();
     this.reconciler = new Reconciler(p);
-    watchFolds(p, this.reconciler);
+    const watching = watchFolds(p, this.reconciler);
+    this.unwatch = () => watching.unsubscribe();
     this.tailer = new Tailer({
       events: this.o.events, projection: p, ordered: this.ordered, reconciler: this.reconciler,
       pollMs: this.o.pollMs, gapWaitMs: this.o.gapWaitMs, lateWindowMs: lateWindowMs(this.o.gapWaitMs),
@@ -87,6 +89,7 @@ export class Replication {
     } catch (err) {
       this.o.log.warn({ err }, 'could not write the last snapshot; the next start replays a little more of the log');
     } finally {
+      this.unwatch();
       await this.lease.stop();
     }
   }
