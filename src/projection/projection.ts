@@ -55,6 +55,8 @@ export class Projection {
   private coolTimerAt = Infinity;
   private readonly cooling = new Set<string>();
   private snapshotting = false;
+  /** Outcomes recorded while a command is being written, folded once its events are. */
+  private deferred: NewEvent[] | null = null;
   private stopped = false;
   private recorded = 0;
   /** Outcomes recorded so far (each `record` call is numbered). */
@@ -170,7 +172,10 @@ export class Projection {
   record(event: NewEvent): void {
     if (this.stopped) return;
     this.recorded++;
-    this.fold$.next({ event, local: true });
+    // While a command's events are being written, outcomes are stored after them, so they are folded
+    // after them too: the live state then always equals a replay of the log.
+    if (this.deferred) this.deferred.push(event);
+    else this.fold$.next({ event, local: true });
     this.pending.add(event);
     this.stats.pending = this.pending.size;
     if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.o.flushMs);
@@ -183,11 +188,20 @@ export class Projection {
   command<T>(decide: (state: PoolState) => { events: NewEvent[]; result: T }): Promise<{ stored: StoredEvent[]; result: T }> {
     return this.serialize(async () => {
       const { events, result } = decide(this.state);
+      if (events.length === 0) return { stored: [], result };
       const batch = this.pending.take();
-      const stored = await this.appendAll(batch, events);
-      for (const e of stored.slice(batch.length)) {
-        this.fold$.next({ event: e, local: false });
-        this.tracked.mark(e.seq, this.now());
+      this.deferred = [];
+      let stored: StoredEvent[];
+      try {
+        stored = await this.appendAll(batch, events);
+        for (const e of stored.slice(batch.length)) {
+          this.fold$.next({ event: e, local: false });
+          this.tracked.mark(e.seq, this.now());
+        }
+      } finally {
+        const later = this.deferred;
+        this.deferred = null;
+        for (const event of later) this.fold$.next({ event, local: true });
       }
       this.maybeSnapshot();
       return { stored: stored.slice(batch.length), result };

@@ -80,4 +80,29 @@ test('when the database refuses a batch, the outcomes stay queued and go out wit
   await db.knex.destroy();
 });
 
+test('an outcome recorded while a command is being written is folded after it, as the log stores it', async () => {
+  const db = await memory();
+  const store = new EventStore(db, 'o');
+  const p = new Projection({ events: store, snapshots: new SnapshotStore(db), flushMs: 10_000, snapshotEvery: 1e9, snapshotsKept: 2 });
+  await p.load();
+  await p.command(() => ({ events: [ev.added('a'), ev.failed('a', 'rate_limit')], result: null }));
+  const realAppend = store.append.bind(store);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  store.append = async (events) => { await gate; return realAppend(events); };
+  const command = p.command(() => ({ events: [ev.reactivated('a', 'admin')], result: null }));
+  await new Promise((r) => setImmediate(r));
+  p.record(ev.failed('a', 'rate_limit'));
+  release();
+  await command;
+  store.append = realAppend;
+  await p.flush();
+  const replay = projection(db);
+  await replay.load();
+  assert.is(replay.state.keys.a.consecutiveFailures, 1);
+  assert.equal(p.state, replay.state);
+  await p.stop();
+  await db.knex.destroy();
+});
+
 test.run();
