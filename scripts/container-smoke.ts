@@ -6,8 +6,9 @@
 //   - the runtime stage's ENV is applied, with paths under its VOLUME mapped to a temp folder standing
 //     in for the mounted volume, and its CMD is run as given;
 //   - checks /healthz, /readyz, the HEALTHCHECK command, the dashboard, /metrics; adds a key through the
-//     admin API; stops with SIGTERM (exit 0); starts a fresh copy of the runtime folder (a new
-//     container) on the same volume; the keys are still there, and nothing was written outside the volume.
+//     admin API; stops with SIGTERM (exit 0); checks nothing was written outside the volume; runs the
+//     README's one-off `node dist/scripts/encrypt-keys.js` on the volume; starts a fresh copy of the
+//     runtime folder (a new container) on the same volume with KEY_ENCRYPTION_SECRET: the keys are there.
 // Usage: npx tsx scripts/container-smoke.ts [--keep]
 // npm installs prefer the local npm cache, and better-sqlite3 reuses the binary compiled in this
 // repository's node_modules as a local prebuild when one matches (the image downloads or compiles it).
@@ -97,6 +98,7 @@ export interface SmokeResult { ok: true; folder: string; steps: string[] }
 export class NpmUnavailableError extends Error {}
 
 const ADMIN_PASSWORD = 'smoke-admin-password-1';
+const ENCRYPTION_SECRET = 'smoke-encryption-secret-0123456789';
 const key = (n: number) => `sk-or-v1-${n.toString(16).padStart(64, '0')}`;
 
 export async function containerSmoke(o: SmokeOptions): Promise<SmokeResult> {
@@ -125,9 +127,13 @@ export async function containerSmoke(o: SmokeOptions): Promise<SmokeResult> {
     const before = listing(image.dir);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const start = (dir: string, extra: Record<string, string>) => {
+    const containerEnv = (dir: string) => {
       const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root };
       for (const [k, v] of Object.entries(image.env)) env[k] = mapPath(dir, v);
+      return env;
+    };
+    const start = (dir: string, extra: Record<string, string>) => {
+      const env = containerEnv(dir);
       Object.assign(env, {
         // what `--env-file .env` and `-p` would give the container
         PORT: String(port), HOST: '127.0.0.1', ADMIN_PASSWORD, OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1', ...extra,
@@ -177,12 +183,17 @@ export async function containerSmoke(o: SmokeOptions): Promise<SmokeResult> {
     step('nothing was written outside the volume');
     const fresh = join(stagesDir, `${posix.basename(image.dir)}-again`);
     cpSync(image.dir, fresh, { recursive: true });
-    const second = start(fresh, { OPENROUTER_API_KEYS: key(3) });
+    // The README's one-off in the image: encrypt the stored keys, then start with the secret.
+    const script = join(fresh, 'dist', 'scripts', 'encrypt-keys.js');
+    const encrypt = spawnSync(process.execPath, [script], { cwd: fresh, env: { ...containerEnv(fresh), KEY_ENCRYPTION_SECRET: ENCRYPTION_SECRET }, encoding: 'utf8' });
+    if (encrypt.status !== 0 || !encrypt.stdout.includes('2 encrypted')) throw new Error(`node dist/scripts/encrypt-keys.js: exit ${encrypt.status}\n${encrypt.stdout}${encrypt.stderr}`);
+    step('node dist/scripts/encrypt-keys.js encrypted the stored keys');
+    const second = start(fresh, { OPENROUTER_API_KEYS: key(3), KEY_ENCRYPTION_SECRET: ENCRYPTION_SECRET });
     await waitHealthy(base, second.child, second.output);
     await expectKeys(base, 2);
     const status = await adminJson(base, await login(base), 'GET', '/admin/key-status?limit=10');
     if (status.total_keys !== 2) throw new Error(`after the restart key-status says ${JSON.stringify(status)}`);
-    step('restarted from a fresh copy on the same volume: both keys kept, the seed list not imported again');
+    step('restarted from a fresh copy on the same volume with the secret: both keys kept and decrypted, the seed list not imported again');
     await stopWith(second.child, 'SIGTERM', second.output);
     step('SIGTERM: exit code 0');
     return { ok: true, folder: root, steps };
