@@ -17,7 +17,11 @@ import type { Upstream } from './upstream-pool';
 import { readUsage, type Usage } from './usage';
 
 /** What every exchange of one app shares. */
-export interface ProxyContext { rt: Runtime; upstream: Upstream; metrics: ProxyMetrics }
+export interface ProxyContext {
+  rt: Runtime; upstream: Upstream; metrics: ProxyMetrics;
+  /** Requests being served, so a shutdown can end them properly once its grace period is over. */
+  inflight: Set<Exchange>;
+}
 
 const kExchange = Symbol('orp.exchange');
 type Res = ServerResponse & { [kExchange]?: Exchange };
@@ -46,6 +50,7 @@ export class Exchange {
   }
 
   start(): void {
+    this.ctx.inflight.add(this);
     this.res[kExchange] = this;
     this.res.on('close', onResClose);
     if (this.stream) this.reply.hijack(); // the relay writes the raw response
@@ -69,7 +74,7 @@ export class Exchange {
       }
       case 'streamed':
         this.used(a, this.relay?.usage ?? null);
-        this.done = true;
+        this.finish();
         return;
       case 'status': {
         const f = failureFromResponse(o.status, o.headers, o.body, a.secret, this.ctx.rt.projection.now());
@@ -169,7 +174,7 @@ export class Exchange {
 
   private sendFailure(code: ErrorCode, message: string, retryAfter: number | null = null): void {
     if (this.relay?.committed) return this.endStream(message, ERRORS[code].type, code);
-    this.done = true;
+    this.finish();
     const r = this.reply;
     if (retryAfter !== null) r.header('retry-after', String(retryAfter));
     if (this.stream) { // hijacked: write the plain JSON error ourselves
@@ -185,7 +190,7 @@ export class Exchange {
 
   /** The upstream's own answer, as it came (minus any echoed secret). */
   private sendUpstream(status: number, contentType: string | string[] | undefined, generationId: string | string[] | undefined, body: Buffer, secret: string): void {
-    this.done = true;
+    this.finish();
     const out = body.indexOf(secret) === -1 ? body : Buffer.from(scrub(body.toString('utf8'), [secret]));
     const ct = typeof contentType === 'string' ? contentType : 'application/json';
     if (this.stream) {
@@ -201,14 +206,14 @@ export class Exchange {
   }
 
   private endStream(message: string, type: string, code: string | number): void {
-    this.done = true;
+    this.finish();
     this.relay?.fail(message, type, code);
   }
 
   /** The client went away before the answer was complete. */
   clientClosed(): void {
     if (this.done) return;
-    this.done = true;
+    this.finish();
     const a = this.attempt;
     this.attempt = null;
     this.relay?.abandon();
@@ -217,6 +222,26 @@ export class Exchange {
     this.ctx.metrics.attempts.aborted.inc();
     // Not the key's fault. A stream that was flowing did use the key, so it counts as a use.
     if (a.relaying && this.relay?.accepted) this.used(a, this.relay.usage);
+  }
+
+  /**
+   * Shutdown grace is over: stop the upstream and end the answer with an error (a stream cut by the
+   * process exit would look complete to SDKs).
+   */
+  shutdown(): void {
+    if (this.done) return;
+    const a = this.attempt;
+    this.attempt = null;
+    a?.cancel();
+    if (a?.relaying && this.relay?.accepted) this.used(a, this.relay.usage);
+    if (!this.relay?.committed) this.reply.header('connection', 'close');
+    this.sendFailure('not_ready', 'the proxy is shutting down; retry the request');
+    if (this.relay?.committed) this.res.socket?.end(); // after the error chunk: the server is closing
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.ctx.inflight.delete(this);
   }
 
   resumeUpstream(): void {

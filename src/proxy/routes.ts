@@ -21,7 +21,7 @@ const INFERENCE = [
 export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<void> {
   await app.register(async (scope) => {
     const upstream = upstreamFor(rt);
-    const ctx: ProxyContext = { rt, upstream, metrics: new ProxyMetrics(rt.metrics) };
+    const ctx: ProxyContext = { rt, upstream, metrics: new ProxyMetrics(rt.metrics), inflight: new Set() };
     const models = new ModelsCache(upstream, rt.config.modelsCacheSeconds, () => rt.settings.requestTimeoutSeconds,
       (err) => rt.log.warn({ err: err.message }, 'serving a stale model list: the upstream list failed'));
 
@@ -31,7 +31,18 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       ctx.metrics.request(req.routeOptions.url ?? 'unknown', reply.raw.statusCode); // raw: streams write it themselves
       done();
     });
-    scope.addHook('onClose', async () => { await closeUpstream(rt, rt.config.shutdownGraceSeconds * 1000); });
+    // On close, answers in flight get SHUTDOWN_GRACE_SECONDS to finish; then they end with an error.
+    let graceTimer: NodeJS.Timeout | undefined;
+    scope.addHook('preClose', (done) => {
+      graceTimer = setTimeout(endInflight, rt.config.shutdownGraceSeconds * 1000, ctx);
+      graceTimer.unref();
+      done();
+    });
+    scope.addHook('onClose', async () => {
+      clearTimeout(graceTimer);
+      endInflight(ctx);
+      await closeUpstream(rt, 1000);
+    });
 
     for (const r of INFERENCE) {
       const path = upstream.path(r.path);
@@ -54,4 +65,8 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       return model;
     });
   });
+}
+
+function endInflight(ctx: ProxyContext): void {
+  for (const ex of [...ctx.inflight]) ex.shutdown();
 }

@@ -172,4 +172,27 @@ t('a client that leaves while waiting for a non-streaming answer aborts the upst
   assert.is(failures(r, A), before);
 });
 
+t('on shutdown a stream still running after SHUTDOWN_GRACE_SECONDS ends with an error, not a clean-looking cut', async () => {
+  const r = await rig([[A, 1]], { SHUTDOWN_GRACE_SECONDS: '1' }); // its own server: this test stops it
+  r.mock.behave(A, scenarios.ok({ chunks: Array.from({ length: 200 }, (_, i) => `w${i} `), chunkDelayMs: 50 }));
+  const s = await r.client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hello, stream: true });
+  let text = '';
+  let stopping: Promise<void> | null = null;
+  let error: unknown = null;
+  try {
+    for await (const c of s) {
+      text += c.choices[0]?.delta?.content ?? '';
+      stopping ??= r.server.stop();
+    }
+  } catch (e) {
+    error = e;
+  }
+  await stopping;
+  assert.instance(error, OpenAI.APIError);
+  assert.match((error as Error).message, 'shutting down');
+  assert.ok(text.length > 0 && !text.includes('w199'), 'cut short');
+  await waitUntil(() => r.mock.abortedStreams === 1, 1000);
+  await r.close();
+});
+
 t.run();
