@@ -74,6 +74,8 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (this.relaying && relay !== null) {
       const v = relay.push(chunk);
       if (v === Verdict.Go) {
+        // [DONE] reached the client: the answer is complete whatever the upstream connection does next.
+        if (relay.doneSeen) { relay.finish(); this.settle({ kind: 'streamed' }); return; }
         // A slow client: stop reading upstream until the client catches up (undici's idle timer waits too).
         if (relay.needsDrain && !controller.paused) { controller.pause(); this.ex.awaitDrain(); }
         return;

@@ -5,7 +5,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import OpenAI from 'openai';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { startServer } from '../helpers/server';
 import { scenarios, waitUntil, type Scenario } from '../helpers/mock-upstream';
 import { hello, orKey, raw, reactivateAll, rig, type Rig } from './proxy-harness';
 
@@ -170,6 +173,33 @@ t('a client that leaves while waiting for a non-streaming answer aborts the upst
   await pending;
   await waitUntil(() => r.mock.abortedRequests === 1, 1000);
   assert.is(failures(r, A), before);
+});
+
+t('[DONE] completes the answer even when the upstream then keeps its connection open (no idle failure)', async () => {
+  const up = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(chunk({ role: 'assistant', content: 'Done' }) + 'data: [DONE]\n\n'); // …and never res.end()
+  });
+  await new Promise<void>((ok) => up.listen(0, '127.0.0.1', ok));
+  const server = await startServer({ env: {
+    OPENROUTER_BASE_URL: `http://127.0.0.1:${(up.address() as AddressInfo).port}/api/v1`, OPENROUTER_API_KEYS: A, STREAM_IDLE_TIMEOUT_SECONDS: '1',
+  } });
+  try {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    let text = '';
+    for await (const c of await client.chat.completions.create({ model: 'm', messages: hello, stream: true })) text += c.choices[0]?.delta?.content ?? '';
+    assert.is(text, 'Done');
+    await new Promise((ok) => setTimeout(ok, 1300)); // past the idle timeout
+    const key = Object.values(server.rt.projection.state.keys)[0];
+    assert.is(key.totalFailures, 0);
+    assert.is(key.totalRequests, 1);
+  } finally {
+    server.app.server.closeAllConnections();
+    up.closeAllConnections();
+    await server.close();
+    await new Promise((ok) => up.close(ok));
+  }
 });
 
 t('on shutdown a stream still running after SHUTDOWN_GRACE_SECONDS ends with an error, not a clean-looking cut', async () => {
