@@ -18,7 +18,17 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
     trustProxy: rt.config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }), // per-request lines would cost the hot path
     forceCloseConnections: false,
-    return503OnClosing: true,
+    return503OnClosing: false, // answered below, in our error shape
+  });
+
+  // While the server drains, a request that still arrives on a kept-alive connection is refused
+  // clearly, and the connection is closed after the answer.
+  let closing = false;
+  app.addHook('preClose', (done) => { closing = true; done(); });
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    sendError(reply, 'not_ready', 'the server is shutting down; retry on another instance');
   });
 
   app.setErrorHandler((err, req, reply) => {

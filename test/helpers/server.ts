@@ -71,7 +71,10 @@ async function boot(env: Record<string, string>, opts: TestServerOptions, cleanu
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    // A client that aborted can leave a half-open socket that would hold close() for its idle timeout.
+    const cut = setTimeout(() => app.server.closeAllConnections(), 1000);
     await app.close();
+    clearTimeout(cut);
     await closeRuntime(rt);
   };
   return {
