@@ -11,7 +11,7 @@ export interface Ranked { name: string; where: string; selfMs: number; share: nu
 export interface ProfileSummary { totalMs: number; idleShare: number; functions: Ranked[]; packages: Ranked[] }
 
 function place(url: string): string {
-  if (!url) return '(native)';
+  if (url.startsWith('wasm://')) return 'wasm (in the proxy: undici\'s llhttp parser)';
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {
     const rest = url.slice(nm + 'node_modules/'.length).split('/');
@@ -62,7 +62,8 @@ export function summarise(path: string, top = 20, window?: { endSkipMs: number; 
     const f = fns.get(fk) ?? { name, where, selfMs: 0, share: 0 };
     f.selfMs += ms;
     fns.set(fk, f);
-    const pk = name.startsWith('(') ? name : place(n.callFrame.url);
+    // V8's own frames ((program), (garbage collector)) by name; other frames without a script are native code.
+    const pk = n.callFrame.url ? place(n.callFrame.url) : name.startsWith('(') ? name : '(native)';
     const g = pkgs.get(pk) ?? { name: pk, where: '', selfMs: 0, share: 0 };
     g.selfMs += ms;
     pkgs.set(pk, g);
