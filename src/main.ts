@@ -1,8 +1,8 @@
 // The process: configuration, runtime, HTTP server, signals and graceful shutdown.
 
-import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { buildApp } from './app';
+import { drainConnections } from './http/drain';
 import { createLogger } from './logger';
 import { closeRuntime, createRuntime } from './runtime';
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info({ signal, grace_seconds: config.shutdownGraceSeconds }, 'shutting down: no new connections, in-flight requests may finish');
-    const drain = drainConnections(app.server, config.shutdownGraceSeconds * 1000, () => log.warn('grace period over: closing the connections still open'));
+    const drain = drainConnections(app.server, config.shutdownGraceSeconds * 1000 + 1000, () => log.warn('grace period over: closing the connections still open'));
     const force = setTimeout(() => {
       log.error('graceful shutdown took too long; exiting');
       process.exit(1);
@@ -54,20 +54,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-/**
- * While the server closes: a keep-alive socket with no request in flight would hold the close open
- * until its idle timeout, so idle sockets are closed as soon as they are idle; after the grace period
- * every socket still open is closed, streams included.
- */
-function drainConnections(server: Server, graceMs: number, onGraceOver: () => void): { done(): void } {
-  server.closeIdleConnections();
-  const idle = setInterval(() => server.closeIdleConnections(), 50);
-  const grace = setTimeout(() => { onGraceOver(); server.closeAllConnections(); }, graceMs);
-  idle.unref();
-  grace.unref();
-  return { done: () => { clearInterval(idle); clearTimeout(grace); } };
 }
 
 main().catch((err) => {

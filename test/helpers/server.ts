@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
+import { drainConnections } from '../../src/http/drain';
 import { parseConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { closeRuntime, createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime';
@@ -71,10 +72,10 @@ async function boot(env: Record<string, string>, opts: TestServerOptions, cleanu
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    // A client that aborted can leave a half-open socket that would hold close() for its idle timeout.
-    const cut = setTimeout(() => app.server.closeAllConnections(), 1000);
+    // As main.ts does: idle keep-alive sockets (an aborted client can leave one) must not hold close().
+    const drain = drainConnections(app.server, config.shutdownGraceSeconds * 1000 + 1000, () => undefined);
     await app.close();
-    clearTimeout(cut);
+    drain.done();
     await closeRuntime(rt);
   };
   return {
