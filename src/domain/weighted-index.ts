@@ -42,20 +42,34 @@ export class WeightedIndex {
   delete(id: string): void { this.set(id, 0); }
 
   /** Picks a key with probability proportional to its weight, never one in `exclude`. */
-  pick(random: Random, exclude?: Iterable<string>): string | null {
-    let restore: [number, number][] | undefined;
-    if (exclude) {
-      for (const id of exclude) {
-        const slot = this.slotOf.get(id);
-        if (slot === undefined) continue;
-        const w = this.weights[slot];
-        if (w === 0) continue;
-        (restore ??= []).push([slot, w]);
-        this.add(slot, -w);
+  pick(random: Random, exclude?: readonly string[]): string | null {
+    if (this.sum <= 1e-9) return null;
+    if (!exclude || exclude.length === 0) return this.find(random() * this.sum);
+    let excluded = 0;
+    for (const id of exclude) excluded += this.weightOf(id);
+    if (excluded === 0) return this.find(random() * this.sum);
+    // Redrawing until the pick is not excluded gives exactly the distribution without the excluded
+    // keys; while they hold less than half the weight, a few draws beat editing the tree.
+    if (excluded * 2 < this.sum) {
+      for (let i = 0; i < 8; i++) {
+        const id = this.find(random() * this.sum);
+        if (id !== null && !exclude.includes(id)) return id;
       }
     }
+    return this.pickWithout(random, exclude);
+  }
+
+  /** Takes the excluded keys out of the tree for one search and puts them back. */
+  private pickWithout(random: Random, exclude: readonly string[]): string | null {
+    const restore: [number, number][] = [];
+    for (const id of exclude) {
+      const slot = this.slotOf.get(id);
+      if (slot === undefined || this.weights[slot] === 0) continue;
+      restore.push([slot, this.weights[slot]]);
+      this.add(slot, -this.weights[slot]);
+    }
     const chosen = this.sum > 1e-9 ? this.find(random() * this.sum) : null;
-    if (restore) for (const [slot, w] of restore) this.add(slot, w);
+    for (const [slot, w] of restore) this.add(slot, w);
     return chosen;
   }
 

@@ -249,7 +249,7 @@ export class Projection {
   }
 
   /** Picks an available key by weight, never one already tried by this request. */
-  pick(exclude?: Iterable<string>): KeyState | null {
+  pick(exclude?: readonly string[]): KeyState | null {
     const id = this.index.pick(this.random, exclude);
     return id === null ? null : this.state.keys[id] ?? null;
   }

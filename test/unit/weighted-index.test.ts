@@ -54,6 +54,15 @@ test('excluded keys are never picked and the rest keep their proportions', () =>
   assert.is(index.total, 10, 'exclusions are undone after the pick');
 });
 
+test('excluding a light key (redraw path) keeps the others in proportion and never returns it', () => {
+  const index = new WeightedIndex();
+  const weights: Record<string, number> = { a: 5, b: 1, c: 2, d: 2 };
+  for (const [id, w] of Object.entries(weights)) index.set(id, w);
+  const counts = tally(index, N, 8, ['b']);
+  assert.is(counts.get('b'), undefined);
+  assertFrequencies(counts, { a: 5, c: 2, d: 2 }, N);
+});
+
 test('keys set to weight 0 or deleted are never picked; slots are reused', () => {
   const index = new WeightedIndex(4);
   for (let i = 0; i < 50; i++) index.set(`k${i}`, 1 + (i % 4));
