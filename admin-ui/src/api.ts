@@ -35,6 +35,7 @@ export interface AddReport {
   duplicate_count: number;
   invalid_count: number;
   error_messages: string[];
+  invalid_lines?: number[];
   added?: Array<{ id: string; masked: string; weight: number }>;
 }
 

@@ -11,6 +11,8 @@ import type { SecretCache } from './secret-cache';
 export interface AddReport {
   added_count: number; duplicate_count: number; invalid_count: number;
   error_messages: string[]; warnings: string[];
+  /** Line numbers (from 1) that held an invalid entry, so a form can keep just those for fixing. */
+  invalid_lines: number[];
   added: { id: string; masked: string; weight: number }[];
 }
 
@@ -27,11 +29,16 @@ export class KeyCommands {
   ) {}
 
   async addKeys(text: string, actor: Actor): Promise<AddReport> {
-    const report: AddReport = { added_count: 0, duplicate_count: 0, invalid_count: 0, error_messages: [], warnings: [], added: [] };
+    const report: AddReport = { added_count: 0, duplicate_count: 0, invalid_count: 0, error_messages: [], warnings: [], invalid_lines: [], added: [] };
     const wanted: { line: number; id: string; secret: string; weight: number }[] = [];
     const seen = new Set<string>();
     for (const l of parseKeyLines(text)) {
-      if (!l.ok) { report.invalid_count++; report.error_messages.push(l.error); continue; }
+      if (!l.ok) {
+        report.invalid_count++;
+        report.error_messages.push(l.error);
+        if (!report.invalid_lines.includes(l.line)) report.invalid_lines.push(l.line);
+        continue;
+      }
       const id = keyId(l.secret);
       if (seen.has(id)) {
         report.duplicate_count++;

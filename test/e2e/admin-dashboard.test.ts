@@ -60,6 +60,7 @@ t('log in and add keys; the report names each bad line', async (ctx) => {
   assert.match(await page.textContent(id('add-report-invalid')) ?? '', '1');
   const messages = await page.locator(id('add-report-message')).allTextContents();
   assert.ok(messages.some((m) => m.includes('line 31')), `line 31 named in ${JSON.stringify(messages)}`);
+  assert.is(await page.inputValue(id('add-keys-input')), 'not a key', 'only the line to fix stays in the box, not the keys just added');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length > 0);
   const html = await page.content();
   assert.not.ok(html.includes(lines[3]), 'the page never shows a full key');

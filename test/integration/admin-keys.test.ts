@@ -32,6 +32,7 @@ t('add-keys reports each bad line by number, adds the good ones, and reports dup
   assert.is(report.added_count, 3);
   assert.is(report.invalid_count, 2);
   assert.is(report.duplicate_count, 1);
+  assert.equal(report.invalid_lines, [3, 4]);
   assert.ok(report.error_messages.some((m: string) => m.startsWith('line 3:')), 'line 3 named');
   assert.ok(report.error_messages.some((m: string) => m.startsWith('line 4:') && m.includes('weight')), 'line 4 named for its weight');
   assert.ok(report.error_messages.some((m: string) => m.startsWith('line 5:') && m.includes('repeated')));

@@ -19,7 +19,9 @@ export function AddKeys(props: { onAdded: () => void }) {
       const r = await api.addKeys(text);
       setReport(r);
       if (r.added_count > 0) props.onAdded();
-      if (!r.invalid_count) setText('');
+      // Only the lines to fix stay in the box: the keys just added are not left on screen.
+      const keep = new Set(r.invalid_lines ?? []);
+      setText(text.split(/\r?\n/).filter((_, i) => keep.has(i + 1)).join('\n'));
     } catch (err) {
       setError(errorText(err));
     } finally {
