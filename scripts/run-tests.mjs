@@ -8,8 +8,22 @@ const child = spawn(process.execPath, ['node_modules/uvu/bin.js', '-r', 'tsx/cjs
   env: { ...process.env, FORCE_COLOR: '0' },
 });
 let out = '';
-child.stdout.on('data', (chunk) => { process.stdout.write(chunk); out += chunk.toString(); });
-child.on('close', (code) => {
+let leaked = false;
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  out += chunk.toString();
+  // Every suite has run once uvu prints its duration; a process that then stays alive holds a leaked
+  // server, socket or timer (often from a failed test that never reached its cleanup).
+  if (/Duration:/.test(out) && !leaked) {
+    leaked = true;
+    setTimeout(() => {
+      process.stdout.write('\nThe test process did not exit 20 s after the last suite: a test left a server, socket or timer open.\n');
+      child.kill('SIGKILL');
+    }, 20_000).unref();
+  }
+});
+child.on('close', (code, signal) => {
+  if (signal) code = 1;
   const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
   const total = num('Total');
   const passed = num('Passed');
