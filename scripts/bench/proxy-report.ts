@@ -8,8 +8,11 @@ import { fmt, kb, mb, table } from './stats';
 export interface Cpu { loadgen: number; mock: number; proxy: number | null; mockUsPerRequest: number; proxyUsPerRequest: number | null }
 export interface LoadPair { connections: number; direct: { load: LoadResult; cpu: Cpu }; proxy: { load: LoadResult; cpu: Cpu } }
 export interface Memory { rss: number; heap: number | null }
+export interface GcMemory { rss: number; heapUsed: number; external: number; arrayBuffers: number }
 export interface StreamsReport {
   count: number; rate: number; before: Memory; during: Memory;
+  /** process.memoryUsage() inside the proxy right after a full GC (through its inspector). */
+  beforeGc: GcMemory; duringGc: GcMemory; stillOpen: number;
   directFirst: { p50: number; p99: number }; proxyFirst: { p50: number; p99: number };
   directComplete: number; proxyComplete: number;
 }
@@ -62,12 +65,17 @@ export function printProxyReport(r: ProxyReport, say: (s: string) => void): void
     const s = r.streams;
     const perRss = (s.during.rss - s.before.rss) / s.count;
     const perHeap = s.during.heap !== null && s.before.heap !== null ? (s.during.heap - s.before.heap) / s.count : null;
-    say(`\n${s.count} concurrent streams (opened at ${s.rate}/s, each ~8 s long):\n`);
+    const gc = (f: (m: GcMemory) => number) => (f(s.duringGc) - f(s.beforeGc)) / s.count;
+    say(`\n${s.count} concurrent streams (opened at ${s.rate}/s, each ~8 s long; ${s.stillOpen} still open at the after-GC sample):\n`);
     say(table(
-      ['', 'before', `while ${s.count} open`, 'per stream', 'target < 30 KB'],
+      ['proxy process', 'before', `while ${s.count} open`, 'per stream', 'target < 30 KB'],
       [
-        ['proxy RSS', mb(s.before.rss), mb(s.during.rss), kb(perRss), met(perRss < 30 * 1024)],
-        ['proxy heap used', s.before.heap === null ? 'n/a' : mb(s.before.heap), s.during.heap === null ? 'n/a' : mb(s.during.heap), perHeap === null ? 'n/a' : kb(perHeap), perHeap === null ? '' : met(perHeap < 30 * 1024)],
+        ['RSS, live (median of 5)', mb(s.before.rss), mb(s.during.rss), kb(perRss), met(perRss < 30 * 1024)],
+        ['heap used, live (/metrics)', s.before.heap === null ? 'n/a' : mb(s.before.heap), s.during.heap === null ? 'n/a' : mb(s.during.heap), perHeap === null ? 'n/a' : kb(perHeap), perHeap === null ? '' : met(perHeap < 30 * 1024)],
+        ['RSS after a full GC', mb(s.beforeGc.rss), mb(s.duringGc.rss), kb(gc((m) => m.rss)), met(gc((m) => m.rss) < 30 * 1024)],
+        ['heap used after a full GC', mb(s.beforeGc.heapUsed), mb(s.duringGc.heapUsed), kb(gc((m) => m.heapUsed)), met(gc((m) => m.heapUsed) < 30 * 1024)],
+        ['heap + external after a full GC', mb(s.beforeGc.heapUsed + s.beforeGc.external), mb(s.duringGc.heapUsed + s.duringGc.external),
+          kb(gc((m) => m.heapUsed + m.external)), met(gc((m) => m.heapUsed + m.external) < 30 * 1024)],
       ],
     ));
     say(`\nFirst data chunk while opening them: direct p50 ${fmt(s.directFirst.p50, 2)} ms / p99 ${fmt(s.directFirst.p99, 2)} ms; proxy p50 ${fmt(s.proxyFirst.p50, 2)} ms / p99 ${fmt(s.proxyFirst.p99, 2)} ms; added p50 ${fmt(s.proxyFirst.p50 - s.directFirst.p50, 2)} ms (target < 2 ms: ${met(s.proxyFirst.p50 - s.directFirst.p50 < 2)}). Complete with [DONE]: direct ${s.directComplete}/${s.count}, proxy ${s.proxyComplete}/${s.count}.`);

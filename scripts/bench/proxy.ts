@@ -18,6 +18,7 @@ import knexFactory from 'knex';
 import { Pool } from 'undici';
 import { summarise, type ProfileSummary } from './cpu-profile';
 import { load as runLoad, type LoadResult } from './load';
+import { Inspector } from './inspector';
 import { cpuMs, freePort, rssBytes, spawnService, waitForHttp, waitForOutput, type Service } from './procs';
 import { openMany, sequentialFirstData, type StreamTarget } from './streams';
 import { argNumber, argValue, Deadline, fmt, load, machine, median } from './stats';
@@ -217,8 +218,10 @@ async function streamsPhase(count: number, dist: boolean): Promise<StreamsReport
   // Streams that stay open: the mock waits 1 s before each of 8 content chunks (about 8 s per stream).
   const mock = await startMock(['--chunk-delay', '1000', '--chunks', 'a,b,c,d,e,f,g,h']);
   let proxy: Proxy | null = null;
+  let inspector: Inspector | null = null;
   try {
-    proxy = await startProxy(mock.url, { dist });
+    proxy = await startProxy(mock.url, { dist, nodeArgs: ['--inspect=127.0.0.1:0'] });
+    inspector = await Inspector.attach(proxy.svc);
     await checkServes(proxy.origin);
     const mockOrigin = new URL(mock.url).origin;
     const direct: StreamTarget = { origin: mockOrigin, path: '/api/v1/chat/completions', headers: { authorization: 'Bearer k1' } };
@@ -230,6 +233,7 @@ async function streamsPhase(count: number, dist: boolean): Promise<StreamsReport
     await warm.pool.close();
 
     const before = await sampleMemory(proxy, 5);
+    const beforeGc = await inspector.memoryAfterGc();
     const rate = 250; // streams opened per second: 1,000 open within 4 s, all still open (8 s each)
     const d = await openMany(direct, count, rate, 30_000);
     const directDone = await Promise.all(d.streams.map((s) => s.timing));
@@ -238,6 +242,8 @@ async function streamsPhase(count: number, dist: boolean): Promise<StreamsReport
 
     const p = await openMany(through, count, rate, 30_000);
     const during = await sampleMemory(proxy, 5);
+    const duringGc = await inspector.memoryAfterGc();
+    const stillOpen = p.streams.filter((x) => !x.done).length; // each lasts ~8 s; they were opened within 4 s
     const proxyDone = await Promise.all(p.streams.map((s) => s.timing));
     await p.pool.close();
     const complete = proxyDone.filter((t) => t.complete).length;
@@ -246,13 +252,14 @@ async function streamsPhase(count: number, dist: boolean): Promise<StreamsReport
     const p99 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.99)];
     return {
       count, rate,
-      before, during,
+      before, during, beforeGc, duringGc, stillOpen,
       directFirst: { p50: median(d.firstData), p99: p99(d.firstData) },
       proxyFirst: { p50: median(p.firstData), p99: p99(p.firstData) },
       directComplete: directDone.filter((t) => t.complete).length,
       proxyComplete: complete,
     };
   } finally {
+    inspector?.close();
     if (proxy) await stopProxy(proxy);
     await mock.svc.stop();
   }

@@ -10,7 +10,7 @@ export const STREAM_BODY = JSON.stringify({ model: 'openai/gpt-4o-mini', stream:
 export interface StreamTiming { headersMs: number; firstDataMs: number; complete: boolean }
 
 /** An open stream: its timings so far and a way to end it. */
-export interface OpenStream { timing: Promise<StreamTiming>; firstData: Promise<number>; abort(): void }
+export interface OpenStream { timing: Promise<StreamTiming>; firstData: Promise<number>; abort(): void; readonly done: boolean }
 
 const DATA = Buffer.from('data:');
 
@@ -23,6 +23,7 @@ export function openStream(pool: Pool, t: StreamTarget, timeoutMs: number): Open
   const firstData = new Promise<number>((res, rej) => { resolveFirst = res; rejectFirst = rej; });
   firstData.catch(() => undefined);
   const timer = setTimeout(() => ac.abort(new Error(`stream not finished within ${timeoutMs} ms`)), timeoutMs);
+  let done = false;
   const timing = (async (): Promise<StreamTiming> => {
     let first = -1;
     let tail = '';
@@ -39,10 +40,10 @@ export function openStream(pool: Pool, t: StreamTarget, timeoutMs: number): Open
       rejectFirst(err as Error);
       if (ac.signal.aborted && first >= 0) return { headersMs: -1, firstDataMs: first, complete: false };
       throw err;
-    } finally { clearTimeout(timer); }
+    } finally { clearTimeout(timer); done = true; }
   })();
   timing.catch(() => undefined);
-  return { timing, firstData, abort: () => ac.abort() };
+  return { timing, firstData, abort: () => ac.abort(), get done() { return done; } };
 }
 
 /** Time to first data chunk, one stream at a time (no queueing): the per-request cost. */
