@@ -3,32 +3,17 @@
 // directory (so no .env is read), with short poll, lease and flush times. They can be stopped with
 // SIGTERM (graceful: flush, last snapshot, lease handed back) or killed with SIGKILL.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { freshMysqlDatabase, MYSQL } from './mysql';
+import { spawnServer, type ServerProcess } from './spawn-server';
 
-const ROOT = join(__dirname, '..', '..');
-const TSX = require.resolve('tsx/cjs');
+export type { Exit } from './spawn-server';
 
-export interface Exit { code: number | null; signal: NodeJS.Signals | null }
-
-export interface ReplicaProcess {
+export interface ReplicaProcess extends ServerProcess {
   name: string;
-  url: string;
-  child: ChildProcess;
-  /** stdout and stderr so far. */
-  output(): string;
-  /** Log lines parsed as JSON. */
-  logs(): Record<string, unknown>[];
-  exited: Promise<Exit>;
-  readonly running: boolean;
-  /** Graceful stop (SIGTERM); resolves with the exit. */
-  term(): Promise<Exit>;
-  /** SIGKILL: no flush, no snapshot, the lease is not handed back. */
-  kill(): Promise<Exit>;
 }
 
 /** Environment every replica gets unless the test overrides it. */
@@ -40,40 +25,16 @@ export const REPLICA_ENV: Record<string, string> = {
 
 /** Starts one process and waits until it listens and /readyz answers 200. */
 export async function startProcess(name: string, env: Record<string, string>, cwd: string): Promise<ReplicaProcess> {
-  const child = spawn(process.execPath, ['-r', TSX, join(ROOT, 'src', 'main.ts')], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, PORT: '0', ...REPLICA_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await spawnServer({ ...REPLICA_ENV, ...env }, cwd).catch((err: Error) => {
+    throw new Error(`${name}: ${err.message}`);
   });
-  let out = '';
-  let ended = false;
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  const exited = new Promise<Exit>((res) => child.once('exit', (code, signal) => { ended = true; res({ code, signal }); }));
-  const stopWith = async (signal: NodeJS.Signals) => { if (!ended) child.kill(signal); return exited; };
-  let url = '';
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) { url = m[1]; break; }
-      if (ended) throw new Error(`${name} ended before listening:\n${out.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`${name} did not listen within 30 s:\n${out.slice(-3000)}`);
-      await sleep(20);
-    }
-    await eventually(async () => (await request(`${url}/readyz`)).statusCode === 200, 10_000, `${name} ready`);
+    await eventually(async () => (await request(`${server.url}/readyz`)).statusCode === 200, 10_000, `${name} ready`);
   } catch (err) {
-    await stopWith('SIGKILL');
+    await server.kill();
     throw err;
   }
-  return {
-    name, url, child, exited,
-    get running() { return !ended; },
-    output: () => out,
-    logs: () => out.split('\n').flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } }),
-    term: () => stopWith('SIGTERM'),
-    kill: () => stopWith('SIGKILL'),
-  };
+  return Object.assign(server, { name });
 }
 
 export interface Cluster {

@@ -1,4 +1,4 @@
-// The real process (`node -r tsx/cjs src/main.ts`) for the shutdown and crash suites: signals,
+// The real process (`node -r tsx/cjs src/main.ts`) for the shutdown, crash and replica suites: signals,
 // exit codes and SIGKILL need a process of its own. It listens on a free port (PORT=0, read back from
 // its "Server listening" line), in a temp working directory (so no .env is read), with a clean
 // environment plus what the test gives.
@@ -20,8 +20,11 @@ export interface ServerProcess {
   logs(): Record<string, unknown>[];
   /** Resolves when the process has ended. */
   exited: Promise<Exit>;
+  readonly running: boolean;
   /** Waits for a log line whose msg includes `text`. */
   waitForLog(text: string, ms?: number): Promise<void>;
+  /** Graceful stop (SIGTERM) if still running; resolves once it has ended. */
+  term(): Promise<Exit>;
   /** SIGKILL if still running; resolves once it has ended. */
   kill(): Promise<Exit>;
 }
@@ -42,9 +45,13 @@ export async function spawnServer(env: Record<string, string>, cwd: string): Pro
   const onData = (c: Buffer) => { out += c.toString(); for (const w of [...waiters]) w(); };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<Exit>((res) => child.once('exit', (code, signal) => res({ code, signal })));
   let ended = false;
-  void exited.then(() => { ended = true; for (const w of [...waiters]) w(); });
+  const exited = new Promise<Exit>((res) => child.once('exit', (code, signal) => {
+    ended = true;
+    res({ code, signal });
+    for (const w of [...waiters]) w();
+  }));
+  const stopWith = async (signal: NodeJS.Signals) => { if (!ended) child.kill(signal); return exited; };
 
   const waitFor = (test: () => string | null, what: string, ms: number) => new Promise<string>((res, rej) => {
     const check = () => {
@@ -61,17 +68,16 @@ export async function spawnServer(env: Record<string, string>, cwd: string): Pro
   const url = await waitFor(() => {
     const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
     return m ? m[1] : null;
-  }, 'listening line', 30_000).catch(async (err) => { child.kill('SIGKILL'); await exited; throw err; });
+  }, 'listening line', 30_000).catch(async (err) => { await stopWith('SIGKILL'); throw err; });
 
   return {
     url, child, exited, logs,
+    get running() { return !ended; },
     output: () => out,
     waitForLog: async (text, ms = 15_000) => {
       await waitFor(() => (logs().some((l) => String(l.msg ?? '').includes(text)) ? 'yes' : null), `log "${text}"`, ms);
     },
-    kill: async () => {
-      if (!ended) child.kill('SIGKILL');
-      return exited;
-    },
+    term: () => stopWith('SIGTERM'),
+    kill: () => stopWith('SIGKILL'),
   };
 }

@@ -3,8 +3,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLog } from '../../src/log';
 import { Lease } from '../../src/replica/lease';
-import { openDatabase, type Database } from '../../src/store/database';
-import { freshMysqlDatabase, MYSQL, mysqlAvailable } from '../helpers/mysql';
+import type { Database } from '../../src/store/database';
+import { mysqlAvailable } from '../helpers/mysql';
+import { openFreshMysqlDatabase } from '../helpers/mysql-database';
 
 const s = suite<{ skip?: boolean; db?: Database; drop?: () => Promise<void>; leases: Lease[] }>('lease on MySQL', { leases: [] });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,9 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 s.before(async (c) => { c.skip = !(await mysqlAvailable()); });
 s.before.each(async (c) => {
   if (c.skip) return;
-  const fresh = await freshMysqlDatabase();
-  c.db = await openDatabase({ dbType: 'mysql', sqlitePath: '', mysql: { ...MYSQL, database: fresh.database } });
-  c.drop = fresh.drop;
+  ({ db: c.db, drop: c.drop } = await openFreshMysqlDatabase());
   c.leases = [];
 });
 s.after.each(async (c) => {

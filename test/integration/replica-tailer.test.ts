@@ -9,12 +9,13 @@ import type { NewEvent } from '../../src/events/types';
 import { silentLog } from '../../src/log';
 import { Projection } from '../../src/projection/projection';
 import { mysqlReplication, type Replication } from '../../src/replica/replication';
-import { openDatabase, type Database } from '../../src/store/database';
+import type { Database } from '../../src/store/database';
 import { EventStore } from '../../src/store/event-store';
 import { SnapshotStore } from '../../src/store/snapshot-store';
 import { ev } from '../helpers/events';
 import { waitUntil } from '../helpers/mock-upstream';
-import { freshMysqlDatabase, MYSQL, mysqlAvailable } from '../helpers/mysql';
+import { mysqlAvailable } from '../helpers/mysql';
+import { openFreshMysqlDatabase } from '../helpers/mysql-database';
 
 interface Ctx { skip?: boolean; db?: Database; drop?: () => Promise<void>; projection?: Projection; replication?: Replication }
 const s = suite<Ctx>('tailing a shared MySQL log');
@@ -24,9 +25,7 @@ const KEYS = ['k1', 'k2', 'k3', 'k4'];
 s.before(async (c) => { c.skip = !(await mysqlAvailable()); });
 s.before.each(async (c) => {
   if (c.skip) return;
-  const fresh = await freshMysqlDatabase();
-  c.db = await openDatabase({ dbType: 'mysql', sqlitePath: '', mysql: { ...MYSQL, database: fresh.database } });
-  c.drop = fresh.drop;
+  ({ db: c.db, drop: c.drop } = await openFreshMysqlDatabase());
   await new EventStore(c.db, 'seed').append(KEYS.map((k) => ev.added(k)));
   c.projection = new Projection({
     events: new EventStore(c.db, 'reader'), snapshots: new SnapshotStore(c.db), flushMs: 20, snapshotEvery: 1e9, snapshotsKept: 2,
