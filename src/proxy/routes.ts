@@ -26,6 +26,10 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       (err) => rt.log.warn({ err: err.message }, 'serving a stale model list: the upstream list failed'));
 
     useProxyBodyParser(scope);
+    // Fastify builds a pino child (bindings run through redaction) for every request, although request
+    // logging is off and the proxy logs through rt.log: that was ~7 % of the proxy's CPU under load
+    // (BENCHMARKS.md). Proxy routes share the app logger; their lines carry no reqId.
+    scope.setChildLoggerFactory((logger) => logger);
     scope.addHook('onRequest', appKeyGuard(rt.secretSettings));
     scope.addHook('onResponse', (req, reply, done) => {
       ctx.metrics.request(req.routeOptions.url ?? 'unknown', reply.raw.statusCode); // raw: streams write it themselves
