@@ -3,6 +3,7 @@
 // (applied at once, on every replica, and after a restart) and stores secrets as hashes, recording
 // only that they changed.
 
+import { scrubberOf } from '../logger';
 import type { FastifyInstance } from 'fastify';
 import { CONFIG_SPEC, LOG_LEVELS } from '../config';
 import { SECRET_CHANGED } from '../domain/evolve';
@@ -32,11 +33,14 @@ export function settingsRoutes(app: FastifyInstance, rt: Runtime, sessions: Sess
     const current = rt.settings.all();
     const changed: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(changes)) if (current[name as LiveSettingName] !== value) changed[name] = value;
+    const scrubber = scrubberOf(rt.log); // the logs must never show a secret set here either
     if (secrets.app_api_key !== undefined) {
+      if (secrets.app_api_key) scrubber?.add(secrets.app_api_key);
       await rt.secretSettings.setAppApiKey(secrets.app_api_key);
       changed.app_api_key = SECRET_CHANGED;
     }
     if (secrets.admin_password !== undefined) {
+      scrubber?.add(secrets.admin_password);
       await rt.secretSettings.setAdminPassword(secrets.admin_password);
       changed.admin_password = SECRET_CHANGED;
       // A new password ends every other session; this one stays open.

@@ -39,7 +39,8 @@ export function statusRoutes(app: FastifyInstance, rt: Runtime): void {
         snapshot_age_seconds: stats.lastSnapshotAt === null ? null : Math.max(0, Math.round((now - stats.lastSnapshotAt) / 1000)),
         last_flush_ms: Math.round(stats.lastFlushMs * 100) / 100,
       },
-      database: { type: rt.db.type, describe: rt.db.describe, leader: rt.isLeader() },
+      database: { type: rt.db.type, describe: rt.db.describe, leader: rt.isLeader(), origin: rt.origin },
+      replication: rt.replica ? rt.replica.status() : null,
       startup: { from_snapshot: rt.load.fromSnapshot, replayed_events: rt.load.replayed, load_ms: Math.round(rt.load.ms) },
     };
     loop.reset(); // each answer shows the delay since the previous one

@@ -118,6 +118,7 @@ t('app-status reports uptime, versions, memory, event loop, keys, requests, even
   assert.type(b.events.pending, 'number');
   assert.ok('snapshot_age_seconds' in b.events && 'last_snapshot_at' in b.events);
   assert.is(b.database.type, 'sqlite');
+  assert.is(b.replication, null, 'SQLite is single-process: no replication figures');
   assert.not.ok(r.text.includes(fakeKey(1)));
 });
 

@@ -108,8 +108,10 @@ s('a key that traffic on one replica deactivated is never sent upstream by the o
 
 s('exactly one replica holds the lease', async (c) => {
   if (c.skip) return;
-  const leaders = await Promise.all([c.adminA!, c.adminB!].map(async (admin) => (await admin.get('/admin/app-status')).json.database.leader as boolean));
+  const statuses = await Promise.all([c.adminA!, c.adminB!].map(async (admin) => (await admin.get('/admin/app-status')).json));
+  const leaders = statuses.map((b) => b.database.leader as boolean);
   assert.equal(leaders.filter(Boolean).length, 1, `leaders: ${leaders}`);
+  for (const b of statuses) assert.is(b.replication.leader, b.database.leader, 'the status page shows the replication state');
 });
 
 s.run();
