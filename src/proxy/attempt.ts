@@ -61,7 +61,8 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (ex.relay !== null && status === 200 && isEventStream(headers)) {
       this.clearTimer(); // the first byte came: from now on only the idle timeout applies
       this.relaying = true;
-      ex.relay.beginAttempt();
+      const generation = headers['x-generation-id'];
+      ex.relay.beginAttempt(typeof generation === 'string' ? generation : null);
       return;
     }
     this.status = status;

@@ -39,10 +39,13 @@ export class SseRelay {
   private partial: Buffer[] | null = null;
   private partialLength = 0;
   private eventOpen = false; // bytes written since the last blank line
+  private generationId: string | null = null;
 
   constructor(private readonly res: ServerResponse, private readonly gauge: StreamGauge) {}
 
-  beginAttempt(): void {
+  /** A new upstream answer; its generation id goes to the client if the stream is not committed yet. */
+  beginAttempt(generationId: string | null = null): void {
+    this.generationId = generationId;
     this.accepted = false;
     this.doneSeen = false;
     this.usage = null;
@@ -156,7 +159,7 @@ export class SseRelay {
   private commit(): void {
     this.committed = true;
     this.gauge.inc();
-    this.res.writeHead(200, SSE_HEADERS);
+    this.res.writeHead(200, this.generationId === null ? SSE_HEADERS : [...SSE_HEADERS, 'x-generation-id', this.generationId]);
   }
 }
 

@@ -39,6 +39,14 @@ async function read(r: Rig): Promise<{ text: string; error: unknown }> {
 
 const failures = (r: Rig, k: string) => r.key(k).totalFailures;
 
+t('a stream carries the upstream generation id in X-Generation-Id, as a non-streamed answer does', async ({ r }) => {
+  const a = await raw(r.server.url, 'POST', '/v1/chat/completions', body);
+  assert.is(a.status, 200);
+  const id = a.text.match(/"id":"(gen-[^"]+)"/)?.[1];
+  assert.ok(id, 'the chunks name their generation');
+  assert.is(a.headers['x-generation-id'], id);
+});
+
 t('a connection cut after the first content chunk makes the SDK raise; no other key is appended', async ({ r }) => {
   r.mock.behave(A, scenarios.cutAfterFirstChunk());
   const before = failures(r, A);
