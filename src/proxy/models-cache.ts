@@ -1,5 +1,6 @@
 // GET /v1/models: OpenRouter's model list in OpenAI's shape, cached for MODELS_CACHE_SECONDS and
-// served stale when the upstream fails after a first success. /models needs no key upstream.
+// served stale when the upstream fails after a first success. /models needs no key upstream. A query
+// (OpenRouter's filters, e.g. ?output_modalities=embeddings) is forwarded and cached on its own.
 
 import { ApiError } from '../http/errors';
 import type { Upstream } from './upstream-pool';
@@ -8,10 +9,12 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Cached { body: Buffer; byId: Map<string, Json>; at: number }
+interface Entry { cached: Cached | null; loading: Promise<Cached> | null }
+
+const MAX_QUERIES = 32; // distinct filter combinations kept; the oldest is dropped past that
 
 export class ModelsCache {
-  private cached: Cached | null = null;
-  private loading: Promise<Cached> | null = null;
+  private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly upstream: Upstream,
@@ -20,32 +23,40 @@ export class ModelsCache {
     private readonly onStale: (err: Error) => void,
   ) {}
 
-  /** The list as JSON bytes. */
-  async list(): Promise<Buffer> { return (await this.current()).body; }
+  /** The list as JSON bytes; `query` is the raw query string without '?', or ''. */
+  async list(query = ''): Promise<Buffer> { return (await this.current(query)).body; }
 
   /** One model by id, or null. */
-  async one(id: string): Promise<Json | null> { return (await this.current()).byId.get(id) ?? null; }
+  async one(id: string): Promise<Json | null> { return (await this.current('')).byId.get(id) ?? null; }
 
-  private async current(): Promise<Cached> {
-    const c = this.cached;
+  private async current(query: string): Promise<Cached> {
+    const entry = this.entry(query);
+    const c = entry.cached;
     if (c && Date.now() - c.at < this.ttlSeconds * 1000) return c;
     try {
-      return await this.refresh();
+      entry.loading ??= this.fetch(query).finally(() => { entry.loading = null; });
+      entry.cached = await entry.loading;
+      return entry.cached;
     } catch (err) {
       if (c) { this.onStale(err as Error); return c; }
       throw new ApiError('upstream_error', `the upstream model list is not available: ${(err as Error).message}`);
     }
   }
 
-  private refresh(): Promise<Cached> {
-    this.loading ??= this.fetch().finally(() => { this.loading = null; });
-    return this.loading;
+  private entry(query: string): Entry {
+    let e = this.entries.get(query);
+    if (!e) {
+      if (this.entries.size >= MAX_QUERIES) this.entries.delete(this.entries.keys().next().value as string);
+      e = { cached: null, loading: null };
+      this.entries.set(query, e);
+    }
+    return e;
   }
 
-  private async fetch(): Promise<Cached> {
+  private async fetch(query: string): Promise<Cached> {
     const ms = this.timeoutSeconds() * 1000;
     const res = await this.upstream.pool.request({
-      path: this.upstream.path('/models'), method: 'GET', headers: this.upstream.getHeaders(),
+      path: this.upstream.path('/models') + (query ? `?${query}` : ''), method: 'GET', headers: this.upstream.getHeaders(),
       headersTimeout: ms, bodyTimeout: ms, signal: AbortSignal.timeout(ms),
     });
     const text = await res.body.text();
@@ -62,9 +73,7 @@ export class ModelsCache {
       data.push(model);
       byId.set(m.id, model);
     }
-    const cached = { body: Buffer.from(JSON.stringify({ object: 'list', data })), byId, at: Date.now() };
-    this.cached = cached;
-    return cached;
+    return { body: Buffer.from(JSON.stringify({ object: 'list', data })), byId, at: Date.now() };
   }
 }
 

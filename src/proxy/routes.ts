@@ -58,9 +58,10 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       });
     }
 
-    scope.get('/v1/models', async (_req, reply) => {
+    scope.get('/v1/models', async (req, reply) => {
       reply.type('application/json; charset=utf-8');
-      return models.list();
+      const q = req.url.indexOf('?');
+      return models.list(q === -1 ? '' : req.url.slice(q + 1));
     });
     scope.get('/v1/models/*', async (req) => {
       const id = decodeURIComponent((req.params as { '*': string })['*']);

@@ -66,6 +66,15 @@ t('GET /v1/models serves the last good list when the upstream fails', async ({ r
   assert.ok(r.mock.modelsCalls >= 2, 'the cache expired and the upstream was asked again');
 });
 
+t('GET /v1/models forwards OpenRouter filters in the query and caches each filter apart', async ({ r }) => {
+  r.mock.failModels = false;
+  const a = await raw(r.server.url, 'GET', '/v1/models?output_modalities=embeddings');
+  assert.is(a.status, 200);
+  assert.is(JSON.parse(a.text).object, 'list');
+  const seen = r.mock.received.filter((q) => q.path.startsWith('/api/v1/models')).map((q) => q.path);
+  assert.ok(seen.includes('/api/v1/models?output_modalities=embeddings'), `upstream saw ${JSON.stringify(seen)}`);
+});
+
 t('chat completion (non-streaming) comes back as the upstream sent it, with usage', async ({ r }) => {
   const c = await r.client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hello });
   assert.is(c.object, 'chat.completion');
