@@ -177,10 +177,16 @@ function firstDataLine(buf: Buffer): number {
   return -1;
 }
 
+/** A line that is exactly `data: [DONE]`: the same text inside a content chunk is not an end. */
 function isDoneIn(buf: Buffer): boolean {
   for (let p = buf.indexOf(DONE); p !== -1; p = buf.indexOf(DONE, p + 1)) {
     const start = buf.lastIndexOf(NL, p) + 1;
-    if (startsWith(buf, start, DATA)) return true;
+    if (!startsWith(buf, start, DATA)) continue;
+    let from = start + DATA.length;
+    if (buf[from] === 32) from++;
+    let end = p + DONE.length;
+    if (buf[end] === CR) end++;
+    if (from === p && (end === buf.length || buf[end] === NL)) return true;
   }
   return false;
 }

@@ -87,4 +87,15 @@ test('the word "error" inside content is not an error', () => {
   assert.is(r.push(Buffer.from(delta('the "error" was mine') + delta('error'))), Verdict.Go);
 });
 
+test('"[DONE]" inside content is not the end: the answer keeps flowing', () => {
+  const { r, res } = relay();
+  const mid = delta('an SSE stream ends with data: [DONE]') + delta('[DONE]');
+  assert.is(r.push(Buffer.from(mid)), Verdict.Go);
+  assert.is(r.doneSeen, false);
+  assert.is(r.push(Buffer.from(delta(' and more') + 'data: [DONE]\r\n\r\n')), Verdict.Go);
+  assert.is(r.doneSeen, true);
+  assert.is(r.finish(), true);
+  assert.ok(res.out.includes(' and more'));
+});
+
 test.run();
