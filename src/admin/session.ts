@@ -53,6 +53,9 @@ function cookieOptions(req: FastifyRequest, maxAgeSeconds: number) {
 /** Opens a session for this request's client: a new row and a fresh cookie. */
 export async function openSession(req: FastifyRequest, s: Sessions): Promise<void> {
   const now = Date.now();
+  // The browser's previous session ends here: otherwise a kept copy of its cookie would outlive logout.
+  const previous = req.session.get('sid');
+  if (typeof previous === 'string') await s.store.close(previous);
   const sid = await s.store.create(now, s.maxMs);
   req.session.regenerate();
   req.session.set('sid', sid);

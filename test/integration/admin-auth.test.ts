@@ -118,6 +118,17 @@ t('logout makes the cookie useless, even a copy kept from before', async ({ s })
   assert.ok((await types(s)).includes('AdminLoggedOut'));
 });
 
+t('logging in again ends the session the browser had, so logout leaves no older cookie working', async ({ s }) => {
+  const c = new AdminClient(s.url);
+  await c.login();
+  const first = c.cookie;
+  assert.is((await c.login()).status, 200);
+  assert.is.not(c.cookie, first, 'a new cookie');
+  assert.is((await c.post('/admin/logout')).status, 200);
+  c.cookie = first; // a copy kept from before the second login
+  assert.is((await c.get('/admin/settings')).status, 401);
+});
+
 t('a session ends after the idle time, is renewed by activity, and ends after the absolute limit anyway', async ({ s }) => {
   const c = new AdminClient(s.url);
   await c.login();
