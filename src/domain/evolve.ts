@@ -66,7 +66,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       return state;
     case 'SettingsChanged': {
       for (const [name, value] of Object.entries(event.data.changes)) {
-        if (value === SECRET_CHANGED) state.secretsVersion++;
+        if (value === SECRET_CHANGED && SECRET_SETTINGS.includes(name)) state.secretsVersion++;
         else state.settings[name] = value;
       }
       return state;
@@ -86,6 +86,8 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
 
 /** The value a SettingsChanged event carries in place of a secret. */
 export const SECRET_CHANGED = '[changed]';
+/** The settings whose values never reach an event (a plain setting may still hold "[changed]"). */
+const SECRET_SETTINGS: readonly string[] = ['app_api_key', 'admin_password'];
 
 /** Transient outages are not the key's fault: counted, but they never push a key towards inactive. */
 export function countsTowardDeactivation(failureClass: string): boolean {

@@ -98,6 +98,12 @@ test('SettingsChanged stores plain values and only bumps a version for secrets',
   assert.is(s.secretsVersion, 1);
 });
 
+test('a plain setting whose value reads "[changed]" is stored, not taken for a secret change', () => {
+  const s = given(ev.settings({ default_model: SECRET_CHANGED }));
+  assert.equal(s.settings, { default_model: SECRET_CHANGED });
+  assert.is(s.secretsVersion, 0);
+});
+
 test('events for unknown keys, probes and logins change no key', () => {
   const s = given(ev.added('a'), ev.used('zz'), ev.failed('zz', 'quota'), ev.cooled('zz', T0 + 5), ev.deactivated('zz'), ev.probed('a', false), ev.login(true), ev.login(false));
   assert.equal(Object.keys(s.keys), ['a']);
