@@ -5,6 +5,8 @@ import type { Projection } from '../projection/projection';
 import type { SecretStore } from '../store/secret-store';
 import type { Log } from '../log';
 
+const ORPHAN_GRACE_MS = 60 * 60_000;
+
 export class SecretCache {
   private readonly secrets = new Map<string, string>();
 
@@ -17,8 +19,9 @@ export class SecretCache {
       if (projection.state.keys[id]) this.secrets.set(id, secret);
       else orphans.push(id);
     }
-    // A secret whose key was deleted (or never became durable) is not kept.
-    if (orphans.length && projection.state.everAdded > 0) await this.store.delete(orphans);
+    // A secret whose key was deleted (or never became durable) is not kept. A recent one is left alone:
+    // another replica stores a key's secret before its KeyAdded event, and may be between the two now.
+    if (orphans.length && projection.state.everAdded > 0) await this.store.delete(orphans, Date.now() - ORPHAN_GRACE_MS);
     projection.folded.subscribe(({ event }) => {
       if (event.type === 'KeyDeleted' && event.key_id) this.secrets.delete(event.key_id);
       if (event.type === 'KeyAdded' && event.key_id && !this.secrets.has(event.key_id)) void this.fetch(event.key_id);

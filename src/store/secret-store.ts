@@ -48,8 +48,11 @@ export class SecretStore {
     if (!updated) await SecretRow.query(this.db.knex).insert({ key_id: keyId, ...row });
   }
 
-  async delete(keyIds: readonly string[]): Promise<void> {
-    if (keyIds.length) await SecretRow.query(this.db.knex).whereIn('key_id', keyIds as string[]).delete();
+  /** `storedBefore`: only rows stored earlier than this go (a fresh one may be a key being added elsewhere). */
+  async delete(keyIds: readonly string[], storedBefore?: number): Promise<void> {
+    if (!keyIds.length) return;
+    const q = SecretRow.query(this.db.knex).whereIn('key_id', keyIds as string[]);
+    await (storedBefore === undefined ? q : q.where('created_at', '<', storedBefore)).delete();
   }
 
   async get(keyId: string): Promise<string | null> {

@@ -10,6 +10,8 @@ import { seededRandom } from '../../src/domain/weighted-index';
 import { Projection } from '../../src/projection/projection';
 import { openDatabase, type Database } from '../../src/store/database';
 import { EventStore } from '../../src/store/event-store';
+import { SecretCache } from '../../src/keys/secret-cache';
+import { silentLog } from '../../src/log';
 import { SecretStore } from '../../src/store/secret-store';
 import { SnapshotStore } from '../../src/store/snapshot-store';
 import { ev, randomHistory, T0 } from '../helpers/events';
@@ -157,6 +159,22 @@ function define(name: string, open: () => Promise<Ctx>, enabled: () => Promise<b
     assert.is(await sealed.get('b'), 'sk-sealed-secret');
     try { await new SecretStore(db, 'wrong').verify(); assert.unreachable(); } catch (err) { assert.match((err as Error).message, /KEY_ENCRYPTION_SECRET does not match/); }
     try { await new SecretStore(db, undefined).verify(); assert.unreachable(); } catch (err) { assert.match((err as Error).message, /KEY_ENCRYPTION_SECRET is not set/); }
+  });
+
+  it('a starting replica keeps a secret another replica has just stored for a key it is adding', async ({ db }) => {
+    const secrets = new SecretStore(db, undefined);
+    await secrets.verify();
+    const p = projectionOn(db);
+    await p.load();
+    await p.command(() => ({ events: [ev.added('a')], result: null }));
+    await secrets.put('a', 'sk-secret-a', T0);
+    await secrets.put('gone', 'sk-secret-of-a-key-deleted-long-ago', T0);
+    await secrets.put('b', 'sk-secret-b', Date.now()); // its KeyAdded is not appended yet
+    await new SecretCache(secrets, silentLog).load(p);
+    assert.is(await secrets.get('b'), 'sk-secret-b');
+    assert.is(await secrets.get('gone'), null, 'an old orphan still goes');
+    assert.is(await secrets.get('a'), 'sk-secret-a');
+    await p.stop();
   });
 
   return s;
