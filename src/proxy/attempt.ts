@@ -59,7 +59,8 @@ export class Attempt implements Dispatcher.DispatchHandler {
     const ex = this.ex;
     ex.ctx.metrics.m.upstreamFirstByteSeconds.observe((performance.now() - this.startedAt) / 1000);
     if (ex.relay !== null && status === 200 && isEventStream(headers)) {
-      this.clearTimer(); // the first byte came: from now on only the idle timeout applies
+      // OpenRouter answers 200 at once and sends keep-alive comments while the provider has not started:
+      // the first-byte timer keeps running until the first data line, then only the idle timeout applies.
       this.relaying = true;
       const generation = headers['x-generation-id'];
       ex.relay.beginAttempt(typeof generation === 'string' ? generation : null);
@@ -74,6 +75,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
     const relay = this.ex.relay;
     if (this.relaying && relay !== null) {
       const v = relay.push(chunk);
+      if (relay.accepted) this.clearTimer();
       if (v === Verdict.Go) {
         // [DONE] reached the client: the answer is complete whatever the upstream connection does next.
         if (relay.doneSeen) { relay.finish(); this.settle({ kind: 'streamed' }); return; }

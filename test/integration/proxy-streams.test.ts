@@ -233,4 +233,40 @@ t('on shutdown a stream still running after SHUTDOWN_GRACE_SECONDS ends with an 
   await r.close();
 });
 
+t('keep-alive comments alone do not hold a stream open past REQUEST_TIMEOUT_SECONDS: no data in time is a timeout', async () => {
+  let closed = false;
+  const timers = new Set<NodeJS.Timeout>();
+  const up = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const tick = setInterval(() => res.write(': OPENROUTER PROCESSING\n\n'), 200); // the provider never starts
+    timers.add(tick);
+    res.on('close', () => { closed = true; clearInterval(tick); });
+  });
+  await new Promise<void>((ok) => up.listen(0, '127.0.0.1', ok));
+  const server = await startServer({ env: {
+    OPENROUTER_BASE_URL: `http://127.0.0.1:${(up.address() as AddressInfo).port}/api/v1`, OPENROUTER_API_KEYS: A,
+    REQUEST_TIMEOUT_SECONDS: '1', STREAM_IDLE_TIMEOUT_SECONDS: '1',
+  } });
+  try {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const guard = new AbortController(); // only so that a regression fails instead of hanging the run
+    const stop = setTimeout(() => guard.abort(), 5000);
+    let error: unknown = null;
+    try {
+      for await (const _ of await client.chat.completions.create({ model: 'm', messages: hello, stream: true }, { signal: guard.signal })) { /* none */ }
+    } catch (e) { error = e; }
+    clearTimeout(stop);
+    assert.instance(error, OpenAI.APIError, 'the SDK raises a proxy error, not its own timeout');
+    assert.match((error as Error).message, 'within 1 s');
+    await waitUntil(() => closed, 1000);
+  } finally {
+    for (const tick of timers) clearInterval(tick);
+    server.app.server.closeAllConnections();
+    up.closeAllConnections();
+    await server.close();
+    await new Promise((ok) => up.close(ok));
+  }
+});
+
 t.run();
