@@ -24,7 +24,8 @@ export function classify(f: UpstreamFailure): FailureClass {
   const s = f.status;
   const msg = f.message.toLowerCase();
   if (s === null) return 'transient';
-  if (s === 401) return 'credential';
+  // A provider's own 401 (e.g. a BYOK provider key) is passed through with its name: not about our key.
+  if (s === 401) return f.providerName ? 'transient' : 'credential';
   if (s === 402) return 'quota';
   if (s === 403) {
     if (msg.includes('key limit exceeded') || msg.includes('only management keys')) return 'credential';

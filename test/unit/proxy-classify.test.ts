@@ -62,6 +62,13 @@ test('availability.retryable and retry_after are honoured', () => {
   assert.is(classify(f), 'transient');
 });
 
+test('a 401 that names the provider (a BYOK provider key was refused) is not the OpenRouter key\'s fault', () => {
+  const body = { error: { code: 401, message: 'Provider returned error', metadata: { raw: 'invalid x-api-key', provider_name: 'Anthropic', is_byok: true } } };
+  const f = failureFromResponse(401, {}, Buffer.from(JSON.stringify(body)), KEY, NOW);
+  assert.is(classify(f), 'transient');
+  assert.is(classify(fromScenario(scenarios.userNotFound())), 'credential');
+});
+
 test('messages are scrubbed of the key and of anything shaped like one', () => {
   const body = { error: { code: 401, message: `bad key ${KEY} and sk-or-v1-${'d'.repeat(64)}, Authorization: Bearer abc.def` } };
   const f = failureFromResponse(401, {}, Buffer.from(JSON.stringify(body)), KEY, NOW);
