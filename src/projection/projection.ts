@@ -136,6 +136,9 @@ export class Projection {
     for (const d of rows) {
       const seq = d.ok ? d.event.seq : d.seq;
       if (this.tracked.has(seq)) continue;
+      // This process's own events are folded by the writer (at record or after the command's append);
+      // a tailer can read them in the moment between their commit and that, and must not fold them twice.
+      if (d.ok && d.event.origin === this.o.events.origin) { this.tracked.mark(seq, this.now()); continue; }
       if (d.ok) { this.fold$.next({ event: d.event, local: false }); folded++; } else {
         skipped++;
         this.log.warn({ seq, error: d.error }, 'skipping an event that does not decode');
@@ -151,7 +154,7 @@ export class Projection {
   foldLate(rows: readonly Decoded[]): number {
     let folded = 0;
     for (const d of rows) {
-      if (d.ok) { this.fold$.next({ event: d.event, local: false }); folded++; }
+      if (d.ok && d.event.origin !== this.o.events.origin) { this.fold$.next({ event: d.event, local: false }); folded++; }
     }
     return folded;
   }
@@ -178,7 +181,7 @@ export class Projection {
     else this.fold$.next({ event, local: true });
     this.pending.add(event);
     this.stats.pending = this.pending.size;
-    if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.o.flushMs);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush().catch(() => undefined), this.o.flushMs); // appendAll logged it; the batch stays queued
   }
 
   /**
@@ -245,6 +248,7 @@ export class Projection {
     await this.flush();
     if (this.writesSnapshots() && this.stats.eventsSinceSnapshot > 0) await this.snapshot();
     this.stopped = true;
+    await this.flush(); // what was recorded while the snapshot was written
     if (this.flushTimer) clearTimeout(this.flushTimer);
   }
 
@@ -279,7 +283,8 @@ export class Projection {
       this.pending.restore(batch); // nothing is lost: the outcomes go out with the next flush
       this.stats.pending = this.pending.size;
       if (!this.stopped && !this.flushTimer && this.pending.size) {
-        this.flushTimer = setTimeout(() => void this.flush(), Math.max(this.o.flushMs, 1000));
+        this.flushTimer = setTimeout(() => void this.flush().catch(() => undefined), Math.max(this.o.flushMs, 1000));
+        this.flushTimer.unref(); // a retry must not keep a stopping process alive
       }
       this.log.error({ err }, 'appending events failed; they stay queued');
       throw err;

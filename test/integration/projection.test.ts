@@ -10,8 +10,9 @@ import { ev } from '../helpers/events';
 
 const memory = () => openDatabase({ dbType: 'sqlite', sqlitePath: ':memory:', mysql: { host: '', port: 0, database: '', user: '', password: '' } });
 
+let processes = 0; // each projection stands for a process of its own, with its own origin
 function projection(db: Database, now: () => number = Date.now) {
-  return new Projection({ events: new EventStore(db, 'o'), snapshots: new SnapshotStore(db), flushMs: 5, snapshotEvery: 1e9, snapshotsKept: 2, now });
+  return new Projection({ events: new EventStore(db, `process-${++processes}`), snapshots: new SnapshotStore(db), flushMs: 5, snapshotEvery: 1e9, snapshotsKept: 2, now });
 }
 
 test('an event that breaks the fold is logged and skipped; the pipeline goes on', async () => {
@@ -101,6 +102,26 @@ test('an outcome recorded while a command is being written is folded after it, a
   await replay.load();
   assert.is(replay.state.keys.a.consecutiveFailures, 1);
   assert.equal(p.state, replay.state);
+  await p.stop();
+  await db.knex.destroy();
+});
+
+test('a tailer that reads this process\'s own batch between its commit and its marking does not fold it twice', async () => {
+  const db = await memory();
+  const store = new EventStore(db, 'me');
+  const p = new Projection({ events: store, snapshots: new SnapshotStore(db), flushMs: 10_000, snapshotEvery: 1e9, snapshotsKept: 2 });
+  await p.load();
+  const realAppend = store.append.bind(store);
+  store.append = async (events) => {
+    const stored = await realAppend(events);
+    p.foldDecoded(await store.readAfter(0)); // what a replica's poll could see in that moment
+    return stored;
+  };
+  await p.command(() => ({ events: [ev.added('a')], result: null }));
+  for (let i = 0; i < 5; i++) p.record(ev.used('a'));
+  await p.flush();
+  assert.is(p.state.keys.a.totalRequests, 5);
+  assert.is(p.state.everAdded, 1);
   await p.stop();
   await db.knex.destroy();
 });
