@@ -88,6 +88,12 @@ export class SseRelay {
 
   /** Upstream ended: true when the stream was complete ([DONE] seen). */
   finish(): boolean {
+    // An upstream that closes right after `data: [DONE]` without its newline still ended cleanly.
+    if (!this.doneSeen && this.accepted && this.partial && Buffer.concat(this.partial).toString().trim() === 'data: [DONE]') {
+      this.partial = null;
+      this.write(Buffer.from('data: [DONE]\n\n'));
+      this.doneSeen = true;
+    }
     if (this.doneSeen) this.end();
     return this.doneSeen;
   }

@@ -41,6 +41,20 @@ test('comments go out at once (with the headers); data is relayed byte for byte;
   assert.is(gauge.n, 0);
 });
 
+test('an upstream that closes right after `data: [DONE]` without its newline still completes the stream', () => {
+  const { r, res } = relay();
+  assert.is(r.push(Buffer.from(delta('Hi') + 'data: [DONE]')), Verdict.Go);
+  assert.is(r.finish(), true);
+  assert.ok(res.out.endsWith('data: [DONE]\n\n'));
+  assert.ok(res.ended);
+});
+
+test('a half line that is not [DONE] at the end is not a clean end', () => {
+  const { r } = relay();
+  r.push(Buffer.from(delta('Hi') + 'data: {"id":'));
+  assert.is(r.finish(), false);
+});
+
 test('a line split across chunks is held until it is whole, then relayed unchanged', () => {
   const { r, res } = relay();
   const line = delta('split me');
