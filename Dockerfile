@@ -8,24 +8,23 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# --- build: every dependency, then the TypeScript and the dashboard -------------------------------
-FROM ${NODE_IMAGE} AS build
-WORKDIR /app
-# better-sqlite3 compiles itself when no prebuilt binary matches the platform.
+# --- toolchain: better-sqlite3 compiles itself when no prebuilt binary matches the platform -----------
+FROM ${NODE_IMAGE} AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+
+# --- build: every dependency, then the TypeScript and the dashboard -------------------------------
+FROM toolchain AS build
+WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
 # --- deps: production dependencies only (native modules built here, not in the runtime image) -----
-FROM ${NODE_IMAGE} AS deps
+FROM toolchain AS deps
 WORKDIR /app
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
