@@ -11,8 +11,9 @@ import { ev } from '../helpers/events';
 const memory = () => openDatabase({ dbType: 'sqlite', sqlitePath: ':memory:', mysql: { host: '', port: 0, database: '', user: '', password: '' } });
 
 let processes = 0; // each projection stands for a process of its own, with its own origin
-function projection(db: Database, now: () => number = Date.now) {
-  return new Projection({ events: new EventStore(db, `process-${++processes}`), snapshots: new SnapshotStore(db), flushMs: 5, snapshotEvery: 1e9, snapshotsKept: 2, now });
+const newStore = (db: Database) => new EventStore(db, `process-${++processes}`);
+function projection(db: Database, o: { events?: EventStore; flushMs?: number } = {}) {
+  return new Projection({ events: o.events ?? newStore(db), snapshots: new SnapshotStore(db), flushMs: o.flushMs ?? 5, snapshotEvery: 1e9, snapshotsKept: 2 });
 }
 
 test('an event that breaks the fold is logged and skipped; the pipeline goes on', async () => {
@@ -64,7 +65,7 @@ test('picks never return inactive, deleted or excluded keys', async () => {
 test('when the database refuses a batch, the outcomes stay queued and go out with the next flush', async () => {
   const db = await memory();
   const store = new EventStore(db, 'o');
-  const p = new Projection({ events: store, snapshots: new SnapshotStore(db), flushMs: 10_000, snapshotEvery: 1e9, snapshotsKept: 2 });
+  const p = projection(db, { events: store, flushMs: 10_000 });
   await p.load();
   await p.command(() => ({ events: [ev.added('a')], result: null }));
   const realAppend = store.append.bind(store);
@@ -84,7 +85,7 @@ test('when the database refuses a batch, the outcomes stay queued and go out wit
 test('an outcome recorded while a command is being written is folded after it, as the log stores it', async () => {
   const db = await memory();
   const store = new EventStore(db, 'o');
-  const p = new Projection({ events: store, snapshots: new SnapshotStore(db), flushMs: 10_000, snapshotEvery: 1e9, snapshotsKept: 2 });
+  const p = projection(db, { events: store, flushMs: 10_000 });
   await p.load();
   await p.command(() => ({ events: [ev.added('a'), ev.failed('a', 'rate_limit')], result: null }));
   const realAppend = store.append.bind(store);
@@ -109,7 +110,7 @@ test('an outcome recorded while a command is being written is folded after it, a
 test('a tailer that reads this process\'s own batch between its commit and its marking does not fold it twice', async () => {
   const db = await memory();
   const store = new EventStore(db, 'me');
-  const p = new Projection({ events: store, snapshots: new SnapshotStore(db), flushMs: 10_000, snapshotEvery: 1e9, snapshotsKept: 2 });
+  const p = projection(db, { events: store, flushMs: 10_000 });
   await p.load();
   const realAppend = store.append.bind(store);
   store.append = async (events) => {
