@@ -6,10 +6,6 @@ export interface Usage { prompt_tokens: number; completion_tokens: number; total
 const USAGE_KEY = Buffer.from('"usage"');
 const WINDOW = 4096; // usage with all its details fits well inside this
 
-export function emptyUsage(): Usage {
-  return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-}
-
 /** Reads the last `"usage":{…}` in `buf` (a JSON body or one SSE data line); null when absent or null. */
 export function readUsage(buf: Buffer, from = 0, to = buf.length): Usage | null {
   const at = buf.lastIndexOf(USAGE_KEY, to - 1);
