@@ -6,10 +6,15 @@ import { ApiError, apiErrorOf, errorBody, sendError } from './http/errors';
 import { ping } from './store/database';
 import { registerMetrics } from './http/metrics-route';
 import { registerProxy } from './proxy/routes';
+import type { RequestDoneHook } from './proxy/request-summary';
 import { HealthProber } from './health/prober';
 import { adminPlugin } from './admin/plugin';
 
-export interface AppOptions { logger: FastifyBaseLogger }
+export interface AppOptions {
+  logger: FastifyBaseLogger;
+  /** Called at the end of every proxied request with its summary (the request log hooks here). */
+  onRequestDone?: RequestDoneHook;
+}
 
 export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -46,7 +51,8 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
     return sendError(reply, 'not_ready', 'the database does not answer');
   });
   app.get('/', async (_req, reply) => reply.redirect('/admin/login'));
-  await registerProxy(app, rt);
+  // Decorated so that a read model started after the app (or a test) can set onRequestDone.
+  app.decorate('proxyContext', await registerProxy(app, rt, { onRequestDone: opts.onRequestDone }));
   const prober = new HealthProber(rt);
   app.addHook('onReady', async () => prober.start());
   app.addHook('onClose', async () => prober.stop());

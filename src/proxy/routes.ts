@@ -25,13 +25,14 @@ export interface ProxyOptions {
   onRequestDone?: ProxyContext['onRequestDone'];
 }
 
-export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: ProxyOptions = {}): Promise<void> {
+/** Registers the routes; the context it returns is where `onRequestDone` can be set later too. */
+export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: ProxyOptions = {}): Promise<ProxyContext> {
+  const upstream = upstreamFor(rt);
+  const ctx: ProxyContext = {
+    rt, upstream, metrics: new ProxyMetrics(rt.metrics), inflight: new Set(), generations: new GenerationMemory(),
+    onRequestDone: opts.onRequestDone,
+  };
   await app.register(async (scope) => {
-    const upstream = upstreamFor(rt);
-    const ctx: ProxyContext = {
-      rt, upstream, metrics: new ProxyMetrics(rt.metrics), inflight: new Set(), generations: new GenerationMemory(),
-      onRequestDone: opts.onRequestDone,
-    };
     const models = new ModelsCache(upstream, rt.config.modelsCacheSeconds, () => rt.settings.requestTimeoutSeconds,
       (err) => rt.log.warn({ err: err.message }, 'serving a stale model list: the upstream list failed'));
 
@@ -117,6 +118,7 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: Pro
       });
     }
   });
+  return ctx;
 }
 
 function apiStatus(code: ErrorCode): number { return ERRORS[code].status; }

@@ -9,9 +9,15 @@ import { bearerToken, set, type Protocol, type StreamRules } from './protocol';
 
 const CODE_OF: Record<string, string> = { rate_limited: 'rate_limit_exceeded', invalid_request_error: 'invalid_prompt' };
 
-function failed(message: string, code: string): string {
+/**
+ * `response.failed` (what Codex and the Responses spec end a failed stream with), then an `error`
+ * event with a nested `error` (documented by OpenRouter), which is what makes the OpenAI SDK raise:
+ * its stream helpers take response.failed for one more event.
+ */
+function failed(message: string, code: string, withFailed = true): string {
   const response = { id: '', object: 'response', created_at: 0, status: 'failed', error: { code, message }, incomplete_details: null, output: [], usage: null };
-  return `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', response })}\n\n`;
+  const f = withFailed ? `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', response })}\n\n` : '';
+  return `${f}event: error\ndata: ${JSON.stringify({ type: 'error', error: { code, message } })}\n\n`;
 }
 
 const stream: StreamRules = {
@@ -23,9 +29,8 @@ const stream: StreamRules = {
   trailer: 'data: [DONE]\n\n',
   failEvent: (message, type, code) => failed(message, CODE_OF[String(code)] ?? CODE_OF[type] ?? 'server_error'),
   relayError(block, type, err) {
-    if (type === 'response.failed') return block;
-    // `error` events do not end a Responses stream for every client: close it with response.failed.
-    return Buffer.concat([block, Buffer.from(failed(err.message, 'server_error'))]);
+    // The upstream's own event first; then what makes every client see the failure.
+    return Buffer.concat([block, Buffer.from(failed(err.message, 'server_error', type !== 'response.failed'))]);
   },
 };
 
