@@ -31,7 +31,7 @@ fi
 BIN="$AGENTS_DIR/node_modules/.bin"
 
 echo "== starting the mock upstream on :$MOCK_PORT and the proxy on :$PROXY_PORT"
-npx tsx scripts/mock-upstream.ts --port "$MOCK_PORT" --chunks "Hello, from, the, pool" --quiet > "$WORK/mock.log" 2>&1 &
+npx tsx scripts/mock-upstream.ts --port "$MOCK_PORT" --chunks "Hello, from, the, pool" --no-tools --quiet > "$WORK/mock.log" 2>&1 &
 PIDS+=($!)
 PORT=$PROXY_PORT HOST=127.0.0.1 DB_CONNECTION_STRING_SQLITE="$WORK/pool.db" ADMIN_PASSWORD=try-agents-admin \
   OPENROUTER_BASE_URL="http://127.0.0.1:$MOCK_PORT/api/v1" OPENROUTER_API_KEYS="$POOL_KEY" LOG_LEVEL=info \

@@ -61,6 +61,8 @@ export interface MockUpstreamOptions {
   provider?: string;
   /** GET /models items. Default: `defaultModels()`. */
   models?: Record<string, unknown>[];
+  /** Answer requests that offer tools with a tool call (default true). Off for coding agents, which always offer tools. */
+  answerTools?: boolean;
   /** Keep requests in `received` (default true). Turn off for long benchmarks. */
   record?: boolean;
 }
@@ -353,7 +355,7 @@ export class MockUpstream {
   /** The tool call to answer with, when the chat request offers tools (and tool_choice is not "none"). */
   private toolCall(ctx: Ctx, sc: OkScenario): wire.ToolCall | undefined {
     const tools = ctx.body.tools;
-    if (!Array.isArray(tools) || tools.length === 0 || ctx.body.tool_choice === 'none') return undefined;
+    if (this.opts.answerTools === false || !Array.isArray(tools) || tools.length === 0 || ctx.body.tool_choice === 'none') return undefined;
     const choice = ctx.body.tool_choice;
     const forced = isObj(choice) && isObj(choice.function) ? choice.function.name : undefined;
     const first: unknown = tools[0];
@@ -480,7 +482,7 @@ export class MockUpstream {
     switch (sc.kind) {
       case 'ok': {
         const pieces = this.pieces(sc);
-        const tool = proto.toolOf(p, ctx.body, sc.toolArguments ?? DEFAULT_TOOL_ARGS);
+        const tool = this.opts.answerTools === false ? undefined : proto.toolOf(p, ctx.body, sc.toolArguments ?? DEFAULT_TOOL_ARGS);
         const frags = tool ? sc.toolArgumentChunks ?? wire.split(tool.arguments, 4) : [];
         return proto.protoOk(io, pieces, sc.chunkDelayMs ?? this.opts.chunkDelayMs ?? 0, wire.usage(ctx.rec.body, tool ? frags.length : pieces.length), tool, frags, sc.comments);
       }
