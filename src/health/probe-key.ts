@@ -3,15 +3,13 @@
 // is a KeyProbed event in the history.
 
 import type { KeyProbedData, NewEvent } from '../events/types';
-import { parseJson } from '../upstream/json';
+import { isObj, parseJson } from '../upstream/json';
 import { shortReason } from '../upstream/scrub';
 import { upstreamFor } from '../upstream/pool';
 import type { Runtime } from '../runtime';
 
 export interface ProbeResult extends KeyProbedData { reactivated: boolean; deactivated: boolean }
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Probes key `id` now and records the result (admin "check now" and the scheduler). Resolves null
