@@ -31,11 +31,14 @@ fi
 BIN="$AGENTS_DIR/node_modules/.bin"
 
 echo "== starting the mock upstream on :$MOCK_PORT and the proxy on :$PROXY_PORT"
-npx tsx scripts/mock-upstream.ts --port "$MOCK_PORT" --chunks "Hello, from, the, pool" --no-tools --quiet > "$WORK/mock.log" 2>&1 &
+for port in "$MOCK_PORT" "$PROXY_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use: set MOCK_PORT / PROXY_PORT"; exit 1; fi
+done
+node --import tsx scripts/mock-upstream.ts --port "$MOCK_PORT" --chunks "Hello, from, the, pool" --no-tools --quiet > "$WORK/mock.log" 2>&1 &
 PIDS+=($!)
 PORT=$PROXY_PORT HOST=127.0.0.1 DB_CONNECTION_STRING_SQLITE="$WORK/pool.db" ADMIN_PASSWORD=try-agents-admin \
   OPENROUTER_BASE_URL="http://127.0.0.1:$MOCK_PORT/api/v1" OPENROUTER_API_KEYS="$POOL_KEY" LOG_LEVEL=info \
-  npx tsx src/main.ts > "$WORK/proxy.log" 2>&1 &
+  node --import tsx src/main.ts > "$WORK/proxy.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PROXY_PORT/readyz" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$PROXY_PORT/readyz" >/dev/null || { echo "the proxy did not start:"; cat "$WORK/proxy.log"; exit 1; }
@@ -45,7 +48,7 @@ echo "== claude -p (Anthropic Messages via ANTHROPIC_BASE_URL=http://127.0.0.1:$
 CLAUDE_OUT=$(HOME="$WORK/home" ANTHROPIC_BASE_URL="http://127.0.0.1:$PROXY_PORT/api" ANTHROPIC_AUTH_TOKEN=any-client-token ANTHROPIC_API_KEY="" \
   ANTHROPIC_MODEL=anthropic/claude-haiku-4.5 ANTHROPIC_SMALL_FAST_MODEL=anthropic/claude-haiku-4.5 \
   DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
-  timeout 180 "$BIN/claude" -p "Say hello" 2>&1)
+  timeout 180 "$BIN/claude" -p "Say hello" </dev/null 2>&1)
 echo "$CLAUDE_OUT"
 if [[ "$CLAUDE_OUT" == *"$ANSWER"* ]]; then echo "-> claude: OK"; else echo "-> claude: FAILED"; status=1; fi
 
@@ -62,7 +65,7 @@ base_url = "http://127.0.0.1:$PROXY_PORT/v1"
 env_key = "POOL_API_KEY"
 wire_api = "responses"
 TOML
-CODEX_OUT=$(POOL_API_KEY=any-client-token timeout 180 "$BIN/codex" exec --skip-git-repo-check "Say hello" 2>&1)
+CODEX_OUT=$(POOL_API_KEY=any-client-token timeout 180 "$BIN/codex" exec --skip-git-repo-check "Say hello" </dev/null 2>&1)
 echo "$CODEX_OUT"
 if [[ "$CODEX_OUT" == *"$ANSWER"* ]]; then echo "-> codex: OK"; else echo "-> codex: FAILED"; status=1; fi
 

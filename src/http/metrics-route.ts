@@ -16,7 +16,7 @@ export function registerMetrics(app: FastifyInstance, rt: Runtime): void {
   const counters = new Map<string, { inc(): void }>();
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    if (!route.startsWith('/v1/')) {
+    if (!route.startsWith('/v1/') && !route.startsWith('/api/v1/')) {
       const k = `${reply.statusCode} ${route}`;
       let c = counters.get(k);
       if (!c) counters.set(k, (c = m.requests.labels(route, String(reply.statusCode))));
