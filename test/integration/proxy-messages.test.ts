@@ -72,12 +72,19 @@ t('tool use, streamed and not: the SDK assembles the tool_use block from input_j
   assert.is(plain.content[0].type, 'tool_use');
 });
 
-t('a failing key fails over invisibly, JSON and stream: a 429 cools it, an error event before content costs nothing', async ({ r, sdk }) => {
+t('a failing key fails over invisibly, JSON and stream: a 429 cools it, a 401 deactivates it, an error event before content costs nothing', async ({ r, sdk }) => {
   r.mock.behave(A, scenarios.rateLimited({ retryAfterSec: 30 }));
   const msg = await sdk.messages.create(ask);
   assert.equal(msg.content.map((c) => (c.type === 'text' ? c.text : '')), ['Hello from mock']);
   assert.equal(r.mock.received.map((x) => x.key), [A, B]);
   assert.ok((r.key(A).coolUntil ?? 0) > Date.now());
+
+  r.mock.reset();
+  await reactivateAll(r.server);
+  r.mock.behave(A, scenarios.userNotFound());
+  assert.is((await sdk.messages.stream(ask).finalMessage()).type, 'message');
+  assert.is(r.key(A).active, false);
+  assert.is(r.key(A).lastFailureClass, 'credential');
 
   r.mock.reset();
   await reactivateAll(r.server);

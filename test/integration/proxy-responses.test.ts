@@ -174,13 +174,23 @@ t('the request-done hook gets one summary per request: attempts with outcomes, t
   }
 });
 
-t('a client that leaves mid-stream aborts the upstream request', async ({ r }) => {
-  r.mock.behave(A, scenarios.ok({ chunks: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 200 }));
-  const ac = new AbortController();
-  const s = await r.client.responses.create({ ...ask, stream: true }, { signal: ac.signal });
-  const done = (async () => { try { for await (const e of s) if (e.type === 'response.output_text.delta') ac.abort(); } catch { /* aborted */ } })();
-  await done;
-  await waitUntil(() => r.mock.abortedStreams === 1, 2000);
+t('a client that leaves mid-stream aborts the upstream request; the summary says client_closed', async ({ r }) => {
+  const seen: RequestSummary[] = [];
+  const ctx = (r.server.app as unknown as { proxyContext: { onRequestDone?: (s: RequestSummary) => void } }).proxyContext;
+  ctx.onRequestDone = (s) => seen.push(s);
+  try {
+    r.mock.behave(A, scenarios.ok({ chunks: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 200 }));
+    const ac = new AbortController();
+    const s = await r.client.responses.create({ ...ask, stream: true }, { signal: ac.signal });
+    const done = (async () => { try { for await (const e of s) if (e.type === 'response.output_text.delta') ac.abort(); } catch { /* aborted */ } })();
+    await done;
+    await waitUntil(() => r.mock.abortedStreams === 1, 2000);
+    await waitUntil(() => seen.length === 1);
+    assert.is(seen[0].outcome, 'client_closed');
+    assert.is(seen[0].attempts.length, 1);
+  } finally {
+    ctx.onRequestDone = undefined;
+  }
 });
 
 t.run();
