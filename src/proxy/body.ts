@@ -11,8 +11,8 @@ export class ProxyBody {
 /** Replaces the JSON parsers of `scope` (the proxy's plugin) with one that keeps the raw bytes. */
 export function useProxyBodyParser(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
-  // Any content type is read as JSON: `curl -d` sends form-encoded by default, and the answer to
-  // a body that is not JSON is the same clear 400 whatever its declared type.
+  // Only JSON types get this far (browser-guard.ts answers 415 to the others, which only a browser's
+  // no-cors request needs); '*' takes `application/json; charset=…` and `…+json` alike.
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, parseProxyBody);
 }
 

@@ -7,19 +7,17 @@
 import type { ServerResponse } from 'node:http';
 import { matcherFor, type SecretMatcher } from '../upstream/scrub';
 import { parseJson } from '../upstream/json';
-import type { InBandError } from './classify-response';
+import { chatInBand, type InBandError } from './classify-response';
 import { chatStream } from './protocols/chat';
 import type { StreamRules } from './protocols/protocol';
-import { chatInBand } from './classify-response';
+import { DATA, dataText, eventEnd, firstDataLine, isDoneIn, lastEventEnd, readEvent, startsWith } from './sse-frames';
 import { readUsage, type Usage } from './usage';
 
 const NL = 10;
 const CR = 13;
-const DATA = Buffer.from('data:');
 const ERROR_KEY = Buffer.from('"error"');
 const USAGE_KEY = Buffer.from('"usage"');
 const ID_KEY = Buffer.from('"id":"');
-const DONE = Buffer.from('[DONE]');
 const BLANK = Buffer.from('\n');
 const MAX_LINE = 64 * 1024 * 1024;
 
@@ -281,34 +279,6 @@ export class SseRelay {
   }
 }
 
-function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
-  if (at + prefix.length > buf.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
-  return true;
-}
-
-/** Offset of the first line starting with `data:`, or -1. `buf` starts at a line start. */
-function firstDataLine(buf: Buffer): number {
-  for (let p = buf.indexOf(DATA); p !== -1; p = buf.indexOf(DATA, p + 1)) {
-    if (p === 0 || buf[p - 1] === NL) return p;
-  }
-  return -1;
-}
-
-/** A line that is exactly `data: [DONE]`: the same text inside a content chunk is not an end. */
-function isDoneIn(buf: Buffer): boolean {
-  for (let p = buf.indexOf(DONE); p !== -1; p = buf.indexOf(DONE, p + 1)) {
-    const start = buf.lastIndexOf(NL, p) + 1;
-    if (!startsWith(buf, start, DATA)) continue;
-    let from = start + DATA.length;
-    if (buf[from] === 32) from++;
-    let end = p + DONE.length;
-    if (buf[end] === CR) end++;
-    if (from === p && (end === buf.length || buf[end] === NL)) return true;
-  }
-  return false;
-}
-
 /** The in-band error carried by the data line [start, end), or null; `topLevel` when SDKs will raise on it. */
 function lineError(buf: Buffer, start: number, end: number): (InBandError & { topLevel: boolean }) | null {
   const e = buf.indexOf(ERROR_KEY, start);
@@ -330,82 +300,4 @@ function idIn(buf: Buffer): string | null {
   if (q === -1 || q - from > 200) return null;
   const id = buf.toString('latin1', from, q);
   return /^[\w.-]+$/.test(id) ? id : null;
-}
-
-// ---------------------------------------------------------------------- typed event framing
-
-/** End offset of the last complete event in `buf` (after its blank line), or 0. */
-function lastEventEnd(buf: Buffer): number {
-  for (let p = buf.lastIndexOf(NL); p > 0; p = buf.lastIndexOf(NL, p - 1)) {
-    if (buf[p - 1] === NL) return p + 1;
-    if (buf[p - 1] === CR && p >= 2 && buf[p - 2] === NL) return p + 1;
-  }
-  return 0;
-}
-
-/** End of the event starting at `at` (after its blank line); a lone blank line is an event of its own. */
-function eventEnd(buf: Buffer, at: number): number {
-  let p = at;
-  for (;;) {
-    const nl = buf.indexOf(NL, p);
-    if (nl === -1) return buf.length;
-    const lineLen = nl - p - (buf[nl - 1] === CR && nl > p ? 1 : 0);
-    if (lineLen === 0) return nl + 1;
-    p = nl + 1;
-  }
-}
-
-type EventInfo =
-  | { kind: 'blank' }
-  | { kind: 'comment' }
-  | { kind: 'done' }
-  | { kind: 'event'; type: string; dataAt: number };
-
-const TYPE_PREFIX = Buffer.from('{"type":"');
-
-/** What one event block is: its `event:` name, or else its data's `type`. */
-function readEvent(block: Buffer): EventInfo {
-  let name: string | null = null;
-  let dataAt = -1;
-  let any = false;
-  for (let p = 0; p < block.length;) {
-    const nl = block.indexOf(NL, p);
-    const end = nl === -1 ? block.length : nl;
-    const lineEnd = block[end - 1] === CR ? end - 1 : end;
-    if (lineEnd > p && block[p] !== 58 /* : */) {
-      any = true;
-      if (startsWith(block, p, DATA)) { if (dataAt === -1) dataAt = p; }
-      else if (startsWith(block, p, EVENT)) name = block.toString('utf8', p + EVENT.length, lineEnd).trim();
-    }
-    p = end + 1;
-  }
-  if (!any) return block.length > 0 && block[0] === 58 ? { kind: 'comment' } : { kind: 'blank' };
-  if (dataAt !== -1 && dataText(block, dataAt) === '[DONE]') return { kind: 'done' };
-  if (name !== null && name !== '' && name !== 'message') return { kind: 'event', type: name, dataAt };
-  return { kind: 'event', type: dataAt === -1 ? '' : dataType(block, dataAt), dataAt };
-}
-
-const EVENT = Buffer.from('event:');
-
-/** The text of the data line at `at` (without `data:`, one optional space and the line end). */
-function dataText(block: Buffer, at: number): string {
-  let from = at + DATA.length;
-  if (block[from] === 32) from++;
-  let end = block.indexOf(NL, from);
-  if (end === -1) end = block.length;
-  if (block[end - 1] === CR) end--;
-  return block.toString('utf8', from, end);
-}
-
-/** The `type` of a data line's JSON: read straight when it comes first, else parsed. */
-function dataType(block: Buffer, at: number): string {
-  let from = at + DATA.length;
-  if (block[from] === 32) from++;
-  if (startsWith(block, from, TYPE_PREFIX)) {
-    const s = from + TYPE_PREFIX.length;
-    const q = block.indexOf(34, s);
-    if (q !== -1 && q - s < 100) return block.toString('latin1', s, q);
-  }
-  const obj = parseJson(dataText(block, at)) as { type?: unknown } | undefined;
-  return typeof obj?.type === 'string' ? obj.type : '';
 }
