@@ -96,7 +96,7 @@ test('Responses: created/in_progress wait for content; [DONE] is written once at
 });
 
 test('every byte to the client is scrubbed of the attempt\'s key: whole, bare hex, a long prefix or a long run', () => {
-  for (const echo of [KEY, HEX, HEX.slice(0, 16), HEX.slice(5, 40), HEX.slice(33)]) {
+  for (const echo of [KEY, HEX, HEX.slice(0, 16), HEX.slice(5, 40), HEX.slice(33), HEX.slice(48)]) {
     const { r, res } = relay(chatCompletions.sse);
     r.push(Buffer.from(`data: {"choices":[{"delta":{"content":"key ${echo} end"}}]}\n\n`));
     assert.not.ok(res.out.includes(echo), echo);
