@@ -105,6 +105,12 @@ export class SseRelay {
 
   /** Upstream ended: true when the stream was complete. */
   finish(): boolean {
+    // A typed stream whose last event lacks its blank line (the upstream closed right after it) is whole.
+    if (!this.doneSeen && this.accepted && this.partial && this.rules.framing === 'events') {
+      const rest = Buffer.concat(this.partial);
+      this.partial = null;
+      this.pushEvents(Buffer.concat([rest, Buffer.from('\n\n')]));
+    }
     // An upstream that closes right after `data: [DONE]` without its newline still ended cleanly.
     if (!this.doneSeen && this.accepted && this.partial && Buffer.concat(this.partial).toString().trim() === 'data: [DONE]') {
       this.partial = null;

@@ -56,6 +56,15 @@ test('Messages: comments go out at once, message_start waits for the first conte
   assert.equal(r.usage, { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14, cost: 0.00012 });
 });
 
+test('Messages: an upstream that closes right after message_stop without its blank line still completed', () => {
+  const { r, res } = relay();
+  r.push(Buffer.from(START + ev('content_block_start', { index: 0 })));
+  r.push(Buffer.from('event: message_stop\ndata: {"type":"message_stop"}'));
+  assert.ok(r.finish());
+  assert.ok(res.out.endsWith('data: {"type":"message_stop"}\n\n'));
+  assert.ok(res.ended);
+});
+
 test('Messages: an event split across chunks is held until whole; an error before content is not relayed', () => {
   const { r, res } = relay();
   const e = ev('error', { error: { type: 'overloaded_error', message: 'busy' } });
