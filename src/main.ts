@@ -26,12 +26,12 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  Admin password (generated, shown once): ${rt.generatedPassword}\n  Set ADMIN_PASSWORD or change it in the dashboard's settings.\n\n`);
   }
   const app = await buildApp(rt, { logger: log });
-  await app.listen({ port: config.port, host: config.host });
   const open = openProxyWarning(config.host, rt.secretSettings.appApiKeySet);
-  if (open !== null) {
+  if (open !== null) { // before listening, so it precedes "Server listening" in the log
     log.warn({ host: config.host }, open);
     process.stderr.write(`\n  ${open}\n\n`);
   }
+  await app.listen({ port: config.port, host: config.host });
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
