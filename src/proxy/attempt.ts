@@ -89,8 +89,12 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.clearTimer();
   }
 
-  /** A slow client: stop reading upstream until it catches up (undici's idle timer waits too). */
-  pause(): void { if (this.controller && !this.controller.paused) this.controller.pause(); }
+  /** A slow client: stop reading upstream until it catches up (undici's idle timer waits too). True when it paused now. */
+  pause(): boolean {
+    if (!this.controller || this.controller.paused) return false;
+    this.controller.pause();
+    return true;
+  }
   resume(): void { this.controller?.resume(); }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

@@ -104,7 +104,7 @@ export class Exchange implements AttemptHandler {
     if (v === Verdict.Go) {
       // The end reached the client: the answer is complete whatever the upstream connection does next.
       if (relay.doneSeen) { relay.finish(); return { kind: 'streamed' }; }
-      if (relay.needsDrain) { a.pause(); this.res.once('drain', onResDrain); }
+      if (relay.needsDrain && a.pause()) this.res.once('drain', onResDrain);
       return null;
     }
     if (v === Verdict.LineTooLong) return { kind: 'network', message: 'the upstream sent an SSE line longer than 64 MiB', timeout: false, afterData: relay.accepted };
