@@ -169,6 +169,14 @@ t('the request-done hook gets one summary per request: attempts with outcomes, t
     assert.ok((s.cost ?? 0) > 0);
     assert.ok(s.ttfb_ms !== null && s.latency_ms >= s.ttfb_ms);
     assert.match(s.generation_id ?? '', /^gen-/);
+
+    r.mock.behave(B, scenarios.status(400, { error: { code: 'invalid_prompt', message: 'Invalid Responses API request' }, metadata: null })); // A is cooling
+    await r.client.responses.create(ask).catch(() => null);
+    await waitUntil(() => seen.length === 2);
+    assert.is(seen[1].stream, false);
+    assert.is(seen[1].status, 400);
+    assert.is(seen[1].outcome, 'caller_error');
+    assert.equal(seen[1].attempts.map((x) => x.outcome), ['caller']);
   } finally {
     ctx.onRequestDone = undefined;
   }
