@@ -42,13 +42,23 @@ export interface AttemptHandler {
 
 const MAX_BODY = 64 * 1024 * 1024;
 
+/** Where one try is. */
+export enum AttemptPhase {
+  /** Sent; no answer yet. */
+  Waiting,
+  /** A non-stream answer (or an error status) is being collected. */
+  Collecting,
+  /** A stream is handed to the handler, before its first content: it may still fail over. */
+  Gated,
+  /** Content of this try reached the client: it can no longer fail over. */
+  Flowing,
+  /** Reported (or cancelled): whatever undici calls now is ignored. */
+  Settled,
+}
+
 export class Attempt implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | null = null;
-  settled = false;
-  /** The answer is a stream handed to the handler. */
-  relaying = false;
-  /** Content of this try reached the client: it can no longer fail over. */
-  content = false;
+  phase = AttemptPhase.Waiting;
   readonly startedAt = performance.now();
   private timer: NodeJS.Timeout | null = null;
   private parts: Buffer[] = [];
@@ -78,14 +88,14 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   /** The client left, or the exchange is done with this try: stop it without reporting. */
   cancel(): void {
-    this.settled = true;
+    this.phase = AttemptPhase.Settled;
     this.clearTimer();
     this.controller?.abort(new Error('cancelled by the proxy'));
   }
 
   /** The first content reached the client: only the idle timeout applies from now on. */
   contentStarted(): void {
-    this.content = true;
+    if (this.phase === AttemptPhase.Gated) this.phase = AttemptPhase.Flowing;
     this.clearTimer();
   }
 
@@ -99,25 +109,26 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.settled) controller.abort(new Error('cancelled by the proxy'));
+    if (this.phase === AttemptPhase.Settled) controller.abort(new Error('cancelled by the proxy'));
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
-    if (this.settled || status < 200) return;
+    if (this.phase === AttemptPhase.Settled || status < 200) return;
     this.handler.onFirstByte?.(this);
     if (this.opts.stream && status === 200 && isEventStream(headers)) {
       // OpenRouter answers 200 at once and sends keep-alive comments while the provider has not started:
       // the first-byte timer keeps running until the first content, then only the idle timeout applies.
-      this.relaying = true;
+      this.phase = AttemptPhase.Gated;
       this.handler.onStreamStart(this, headers);
       return;
     }
+    this.phase = AttemptPhase.Collecting;
     this.status = status;
     this.headers = headers;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.settled) return;
+    if (this.phase === AttemptPhase.Settled) return;
     if (this.relaying) {
       const o = this.handler.onStreamChunk(this, chunk);
       if (o === null) return;
@@ -135,7 +146,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.settled) return;
+    if (this.phase === AttemptPhase.Settled) return;
     if (this.relaying) return this.settle(this.handler.onStreamEnd(this));
     const body = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size);
     this.parts = [];
@@ -144,18 +155,18 @@ export class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    if (this.settled) return;
+    if (this.phase === AttemptPhase.Settled) return;
     const code = (err as { code?: string }).code;
     const timeout = code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
     const message = code === 'UND_ERR_BODY_TIMEOUT'
       ? `the upstream stream was idle for more than ${this.opts.idleMs / 1000} s`
       : describe(err);
-    this.settle({ kind: 'network', message, timeout, afterData: this.content });
+    this.settle({ kind: 'network', message, timeout, afterData: this.phase === AttemptPhase.Flowing });
   }
 
   timedOut(): void {
     this.timer = null;
-    if (this.settled) return;
+    if (this.phase === AttemptPhase.Settled) return;
     const s = this.opts.firstByteMs / 1000;
     this.settle({
       kind: 'network', timeout: true, afterData: false,
@@ -164,9 +175,12 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.controller?.abort(new Error('upstream timeout'));
   }
 
+  /** The answer is a stream handed to the handler. */
+  get relaying(): boolean { return this.phase === AttemptPhase.Gated || this.phase === AttemptPhase.Flowing; }
+
   private settle(o: Outcome): void {
-    if (this.settled) return;
-    this.settled = true;
+    if (this.phase === AttemptPhase.Settled) return;
+    this.phase = AttemptPhase.Settled;
     this.clearTimer();
     this.handler.onOutcome(this, o);
   }

@@ -12,7 +12,7 @@ import type { Runtime } from '../runtime';
 import { parseJson } from '../upstream/json';
 import type { Upstream } from '../upstream/pool';
 import { scrubBytes, shortReason } from '../upstream/scrub';
-import { Attempt, type AttemptHandler, type Outcome } from './attempt';
+import { Attempt, AttemptPhase, type AttemptHandler, type Outcome } from './attempt';
 import { failureFromNetwork, failureFromResponse, failureInBand } from './classify-response';
 import type { GenerationMemory } from './generation-memory';
 import type { Protocol } from './protocols/protocol';
@@ -100,7 +100,7 @@ export class Exchange implements AttemptHandler {
   onStreamChunk(a: Attempt, chunk: Buffer): Outcome | null {
     const relay = this.relay as SseRelay;
     const v = relay.push(chunk);
-    if (relay.accepted && !a.content) a.contentStarted();
+    if (relay.accepted && a.phase === AttemptPhase.Gated) a.contentStarted();
     if (v === Verdict.Go) {
       // The end reached the client: the answer is complete whatever the upstream connection does next.
       if (relay.doneSeen) { relay.finish(); return { kind: 'streamed' }; }
@@ -318,10 +318,11 @@ export class Exchange implements AttemptHandler {
     this.attempt = null;
     this.relay?.abandon();
     if (!a) return;
+    const flowing = a.phase === AttemptPhase.Flowing;
     a.cancel(); // aborts the upstream request at once: nobody pays for tokens nobody reads
     this.ctx.metrics.attempts.aborted.inc();
     // Not the key's fault. A stream that was flowing did use the key, so it counts as a use.
-    if (a.relaying && this.relay?.accepted) this.used(a, this.relay.usage, this.relay.generationId);
+    if (flowing && this.relay) this.used(a, this.relay.usage, this.relay.generationId);
     else this.note(a, 'aborted', null, 'the client closed the connection');
   }
 
@@ -333,8 +334,9 @@ export class Exchange implements AttemptHandler {
     if (this.done) return;
     const a = this.attempt;
     this.attempt = null;
+    const flowing = a?.phase === AttemptPhase.Flowing;
     a?.cancel();
-    if (a && a.relaying && this.relay?.accepted) this.used(a, this.relay.usage, this.relay.generationId);
+    if (a && flowing && this.relay) this.used(a, this.relay.usage, this.relay.generationId);
     else if (a) this.note(a, 'aborted', null, 'the proxy shut down');
     if (!this.relay?.committed) this.reply.header('connection', 'close');
     this.sendFailure('not_ready', 'the proxy is shutting down; retry the request');
