@@ -8,6 +8,7 @@ import { registerMetrics } from './http/metrics-route';
 import { registerProxy } from './proxy/routes';
 import { HealthProber } from './health/prober';
 import { adminPlugin } from './admin/plugin';
+import { serverOptions } from './http/server-options';
 
 export interface AppOptions { logger: FastifyBaseLogger }
 
@@ -15,8 +16,10 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: rt.config.bodyLimitBytes,
-    trustProxy: rt.config.trustProxy,
+    ...serverOptions(rt.config),
     logController: new LogController({ disableRequestLogging: true }), // per-request lines would cost the hot path
+    // A URL fastify cannot decode (`/v1/%zz`) is answered in our error shape, not fastify's.
+    frameworkErrors: (err, _req, reply) => sendError(reply, 'invalid_request', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid: a % escape does not decode' : err.message),
     forceCloseConnections: false,
     return503OnClosing: false, // answered below, in our error shape
   });
@@ -34,7 +37,10 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof ApiError) return reply.code(err.status).send(errorBody(err.code, err.message, err.extra));
     const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown };
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'body_too_large', `request body is larger than ${rt.config.bodyLimitBytes} bytes`);
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = req.url.startsWith('/admin') ? rt.config.adminBodyLimitBytes : rt.config.bodyLimitBytes;
+      return sendError(reply, 'body_too_large', `request body is larger than ${limit} bytes`);
+    }
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 'unsupported_media_type', 'send the body as application/json');
     if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, 'invalid_json', 'the body is empty; send a JSON object');
     if (e.statusCode === 400 && (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)) {
