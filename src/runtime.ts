@@ -69,7 +69,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       writesSnapshots: db.type === 'mysql' ? () => false : undefined,
     });
     const loaded = await projection.load();
-    const secrets = new SecretCache(secretStore, log);
+    const secrets = new SecretCache(secretStore, log, events);
     await secrets.load(projection);
     const secretSettings = new SecretSettings(meta);
     const { generatedPassword } = await secretSettings.load(config);

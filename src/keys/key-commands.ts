@@ -55,7 +55,7 @@ export class KeyCommands {
     }
     const fresh = wanted.filter((w) => !this.projection.state.keys[w.id]);
     const now = this.projection.now();
-    for (const w of fresh) await this.secrets.put(w.id, w.secret, now); // before the event: a key is never pickable without its secret
+    await this.secrets.putMany(fresh, now); // before the event: a key is never pickable without its secret
     const { result } = await this.projection.command((state) => {
       const events: NewEvent[] = [];
       const added: typeof wanted = [];

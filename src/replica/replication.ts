@@ -2,11 +2,12 @@
 // lease that picks the one replica that probes and writes snapshots. Started after the projection is
 // loaded; stopped before the final flush, which it does itself so its last snapshot covers it.
 
-import { initialState, type PoolState } from '../domain/pool-state';
+import type { PoolState } from '../domain/pool-state';
 import type { Log } from '../log';
 import type { Projection } from '../projection/projection';
 import type { EventStore } from '../store/event-store';
 import type { SnapshotStore } from '../store/snapshot-store';
+import { trustedSnapshot } from '../projection/snapshot-check';
 import type { Database } from '../store/database';
 import { Lease } from './lease';
 import { LogOrderState } from './log-order-state';
@@ -114,13 +115,9 @@ export class Replication {
   private async initialOrderedState(): Promise<LogOrderState> {
     const p = this.o.projection;
     if (!p.seqs.hasHole) return new LogOrderState(structuredClone(p.state), new SeqOrder(p.seqs.watermark));
-    const snap = await this.o.snapshots.latest();
-    if (!snap) return LogOrderState.empty();
-    try {
-      return new LogOrderState({ ...initialState(), ...JSON.parse(snap.state) }, new SeqOrder(snap.seq, snap.above, this.now()));
-    } catch {
-      return LogOrderState.empty();
-    }
+    const trusted = await trustedSnapshot(this.o.snapshots, this.o.events, this.o.log);
+    if (!trusted) return LogOrderState.empty();
+    return new LogOrderState(trusted.state, new SeqOrder(trusted.snapshot.seq, trusted.snapshot.above, this.now()));
   }
 
   /** The lease holder writes snapshots of the log-order state, so every restart starts from the log's order. */

@@ -8,6 +8,11 @@ import type { Database } from './database';
 
 export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType }
 
+/** What the log itself says up to a seq, to check a snapshot against. */
+export interface LogFacts { maxSeq: number; keysAdded: number; liveKeys: number }
+
+const MEMBERSHIP = ['KeyAdded', 'KeyDeleted'];
+
 export class EventStore {
   constructor(private readonly db: Database, readonly origin: string) {}
 
@@ -50,6 +55,31 @@ export class EventStore {
   async maxSeq(): Promise<number> {
     const row = await this.knex('key_events').max({ m: 'seq' }).first();
     return Number(row?.m ?? 0);
+  }
+
+  /**
+   * Up to `seq` (and the seqs in `above`): how many KeyAdded events there are, and how many keys
+   * exist, i.e. whose last KeyAdded/KeyDeleted is a KeyAdded. One grouped pass over the index on
+   * (type, seq).
+   */
+  async facts(seq: number, above: readonly number[] = []): Promise<LogFacts> {
+    const upTo = (q: Knex.QueryBuilder) => (above.length ? q.where((w) => w.where('seq', '<=', seq).orWhereIn('seq', above as number[])) : q.where('seq', '<=', seq));
+    const last = upTo(this.knex('key_events').select('key_id').max({ m: 'seq' }).whereIn('type', MEMBERSHIP)).groupBy('key_id').as('last');
+    const [live] = await this.knex('key_events as e').join(last, 'e.seq', 'last.m').where('e.type', 'KeyAdded').count({ n: '*' });
+    const [added] = await upTo(this.knex('key_events').where('type', 'KeyAdded')).count({ n: '*' });
+    return { maxSeq: await this.maxSeq(), keysAdded: Number(added.n), liveKeys: Number(live.n) };
+  }
+
+  /** For each id, whether the log's last word on it is KeyAdded or KeyDeleted (absent: never added). */
+  async membership(ids: readonly string[]): Promise<Map<string, 'KeyAdded' | 'KeyDeleted'>> {
+    const out = new Map<string, 'KeyAdded' | 'KeyDeleted'>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500) as string[];
+      const last = this.knex('key_events').select('key_id').max({ m: 'seq' }).whereIn('type', MEMBERSHIP).whereIn('key_id', chunk).groupBy('key_id').as('last');
+      const rows = await this.knex('key_events as e').join(last, 'e.seq', 'last.m').select('e.key_id', 'e.type');
+      for (const r of rows as { key_id: string; type: 'KeyAdded' | 'KeyDeleted' }[]) out.set(r.key_id, r.type);
+    }
+    return out;
   }
 
   /** The audit view: newest first, filtered by key and type, paged. */
