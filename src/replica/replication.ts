@@ -10,6 +10,7 @@ import type { SnapshotStore } from '../store/snapshot-store';
 import { trustedSnapshot } from '../projection/snapshot-check';
 import type { Database } from '../store/database';
 import { Lease } from './lease';
+import { LeaseStore } from '../store/lease-store';
 import { LogOrderState } from './log-order-state';
 import { Reconciler, watchFolds } from './reconciler';
 import { SeqOrder } from './seq-order';
@@ -42,7 +43,7 @@ export function lateWindowMs(gapWaitMs: number): number { return Math.max(30_000
 
 /** The replication of a runtime on MySQL: the lease is a row in the `leases` table, owned by this origin. */
 export function mysqlReplication(o: Omit<ReplicationOptions, 'lease'> & { db: Database; origin: string; leaseSeconds: number }): Replication {
-  const lease = new Lease({ knex: o.db.knex, name: LEASE_NAME, owner: o.origin, leaseMs: o.leaseSeconds * 1000, log: o.log });
+  const lease = new Lease({ store: new LeaseStore(o.db), name: LEASE_NAME, owner: o.origin, leaseMs: o.leaseSeconds * 1000, log: o.log });
   return new Replication({ ...o, lease });
 }
 
