@@ -12,7 +12,7 @@ import { createMetrics, observeAppends, type Metrics } from './metrics';
 import { Projection } from './projection/projection';
 import { LiveSettings } from './settings/live-settings';
 import { SecretSettings } from './settings/secret-settings';
-import { openDatabase, type Database } from './store/database';
+import { closeDatabase, openDatabase, type Database } from './store/database';
 import { EventStore } from './store/event-store';
 import { MetaStore } from './store/meta-store';
 import { SecretStore } from './store/secret-store';
@@ -107,7 +107,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     projection.start();
     return rt;
   } catch (err) {
-    await db.knex.destroy().catch(() => undefined);
+    await closeDatabase(db).catch(() => undefined);
     throw err;
   }
 }
@@ -139,6 +139,6 @@ export async function closeRuntime(rt: Runtime): Promise<void> {
     await rt.projection.stop();
   } finally {
     if (rt.db.type === 'sqlite') await releaseSqliteFile(rt.meta, rt.origin).catch(() => undefined);
-    await rt.db.knex.destroy();
+    await closeDatabase(rt.db);
   }
 }
