@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from './config';
 import { buildApp } from './app';
 import { drainConnections } from './http/drain';
+import { openProxyWarning } from './http/open-warning';
 import { createLogger } from './logger';
 import { closeRuntime, createRuntime } from './runtime';
 
@@ -28,6 +29,11 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const { port } = app.server.address() as { port: number };
   log.info({ admin: adminUrl(config.host, port), api: `${adminUrl(config.host, port).replace(/\/admin\/$/, '')}/v1` }, `admin dashboard: ${adminUrl(config.host, port)}`);
+  const open = openProxyWarning(config.host, rt.secretSettings.appApiKeySet);
+  if (open !== null) {
+    log.warn({ host: config.host }, open);
+    process.stderr.write(`\n  ${open}\n\n`);
+  }
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

@@ -3,9 +3,9 @@
 // is a KeyProbed event in the history.
 
 import type { KeyProbedData, NewEvent } from '../events/types';
-import { parseJson } from '../proxy/classify-response';
-import { shortReason } from '../proxy/scrub';
-import { upstreamFor } from '../proxy/upstream-pool';
+import { parseJson } from '../upstream/json';
+import { shortReason } from '../upstream/scrub';
+import { upstreamFor } from '../upstream/pool';
 import type { Runtime } from '../runtime';
 
 export interface ProbeResult extends KeyProbedData { reactivated: boolean; deactivated: boolean }
