@@ -53,13 +53,17 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
     const ids = body.ids === undefined ? [] : stringList('ids', body.ids, MAX_BATCH);
     const suffixes = body.suffixes === undefined ? [] : stringList('suffixes', body.suffixes, MAX_BATCH);
     // A suffix that names several keys refuses the whole batch: nothing is deleted by a guess.
+    // A suffix that names no key is recorded (the first one per batch: a trace, not a flood).
+    let missed: string | null = null;
     for (const suffix of suffixes) {
       const r = rt.commands.resolve(suffix);
       if (r.ok) ids.push(r.key.id);
       else if (r.reason === 'ambiguous') {
+        await rt.commands.recordAccess(null, 'delete', 'ambiguous', { client: req.ip, ref: suffix });
         throw new ApiError('ambiguous_suffix', `suffix ${suffix} matches ${r.candidates.length} keys; nothing was deleted`, { param: 'suffixes', candidates: r.candidates });
-      }
+      } else missed ??= suffix;
     }
+    if (missed !== null) await rt.commands.recordAccess(null, 'delete', 'not_found', { client: req.ip, ref: missed });
     const deleted = await rt.commands.deleteKeys(ids, 'admin');
     const requested = (body.ids === undefined ? 0 : (body.ids as unknown[]).length) + suffixes.length;
     req.log.info({ deleted: deleted.length, requested }, 'admin deleted keys');

@@ -258,6 +258,10 @@ t('a key is addressed by its id or its shown suffix only: longer suffixes of the
   assert.equal([noop.key_id, noop.data.action, noop.data.outcome], [k.id, 'weight', 'unchanged']);
   assert.equal(audit.slice(1).map((e: { data: { outcome: string } }) => e.data.outcome), Array(12).fill('not_found'));
   assert.is(noop.data.client, '127.0.0.1');
+  const batch = await c.post('/admin/delete-keys-batch', { suffixes: [secret.slice(-6), secret.slice(-7)] });
+  assert.equal([batch.status, batch.json.deleted_count], [200, 0], 'a batch matches shown suffixes only too');
+  const after = (await s.rt.events.page({ page: 1, limit: 1, type: 'AdminKeyAccessed' })).events[0].data as { action: string; outcome: string; ref: string };
+  assert.equal([after.action, after.outcome, after.ref], ['delete', 'not_found', secret.slice(-6)]);
 });
 
 t('setting a key to the state it is in is recorded as an unchanged command', async ({ c, s }) => {
