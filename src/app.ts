@@ -9,6 +9,7 @@ import { registerProxy } from './proxy/routes';
 import type { RequestDoneHook } from './proxy/request-summary';
 import { HealthProber } from './health/prober';
 import { adminPlugin } from './admin/plugin';
+import { serverOptions } from './http/server-options';
 
 export interface AppOptions {
   logger: FastifyBaseLogger;
@@ -20,8 +21,10 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: rt.config.bodyLimitBytes,
-    trustProxy: rt.config.trustProxy,
+    ...serverOptions(rt.config),
     logController: new LogController({ disableRequestLogging: true }), // per-request lines would cost the hot path
+    // A URL fastify cannot decode (`/v1/%zz`) is answered in our error shape, not fastify's.
+    frameworkErrors: (err, _req, reply) => sendError(reply, 'invalid_request', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid: a % escape does not decode' : err.message),
     forceCloseConnections: false,
     return503OnClosing: false, // answered below, in our error shape
   });
@@ -37,7 +40,8 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const e = apiErrorOf(err, rt.config.bodyLimitBytes);
+    const limit = req.url.startsWith('/admin') ? rt.config.adminBodyLimitBytes : rt.config.bodyLimitBytes;
+    const e = apiErrorOf(err, limit);
     if (err instanceof ApiError) return reply.code(e.status).send(errorBody(e.code, e.message, e.extra));
     if (e.code === 'internal_error') req.log.error({ err }, 'unhandled error');
     return sendError(reply, e.code, e.message);

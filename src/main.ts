@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     process.stderr.write(`\n  ${open}\n\n`);
   }
   await app.listen({ port: config.port, host: config.host });
+  const { port } = app.server.address() as { port: number };
+  log.info({ admin: adminUrl(config.host, port), api: `${adminUrl(config.host, port).replace(/\/admin\/$/, '')}/v1` }, `admin dashboard: ${adminUrl(config.host, port)}`);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -60,6 +62,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The dashboard's address as a person on this machine would type it. */
+function adminUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/admin/`;
 }
 
 main().catch((err) => {

@@ -136,7 +136,7 @@ export function flatten(obj: Record<string, unknown>, prefix = ''): Array<[strin
 export const EVENT_TYPES = [
   'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
-  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut',
+  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'AdminKeyAccessed',
 ] as const;
 
 export interface EventView {
@@ -218,6 +218,10 @@ export function eventSentence(ev: EventView): string {
       return `failed admin login${d.client ? ` from ${str(d.client)}` : ''}`;
     case 'AdminLoggedOut':
       return `admin logged out${d.client ? ` (${str(d.client)})` : ''}`;
+    case 'AdminKeyAccessed': {
+      const what = d.outcome === 'unchanged' ? `changed nothing (${key} already as asked)` : d.outcome === 'ambiguous' ? `named several keys` : 'named no key';
+      return `admin ${str(d.action) || 'command'} of ${JSON.stringify(str(d.ref))} ${what}${d.client ? ` — from ${str(d.client)}` : ''}`;
+    }
     default: {
       const rest = Object.keys(d).length ? ` ${JSON.stringify(d)}` : '';
       return `${ev.type}${ev.key_id ? ` ${key}` : ''}${rest}`;

@@ -6,6 +6,7 @@ import { probeKey } from '../health/probe-key';
 import type { Runtime } from '../runtime';
 import { authRoutes } from './auth-routes';
 import { csrfGuard } from './csrf';
+import { ApiError } from '../http/errors';
 import { eventsRoutes } from './events-routes';
 import { followLogLevel } from './log-level';
 import { keyRoutes, type ProbeNow } from './key-routes';
@@ -25,11 +26,13 @@ export async function adminPlugin(app: FastifyInstance, { rt, probe = probeKey }
   const sessions = await registerSessions(app, rt);
   app.addHook('onRequest', csrfGuard);
   // Bodiless commands (logout, DELETE) may send the required JSON content type with an empty body.
+  // Admin bodies are small (a key list at most): ADMIN_BODY_LIMIT_BYTES, well below the /v1 limit.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: rt.config.adminBodyLimitBytes }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, {});
     try { done(null, JSON.parse(text, dropProtoKeys)); } catch (err) {
+      if (err instanceof RangeError) return done(new ApiError('invalid_json', 'the body is nested too deeply'), undefined);
       (err as { statusCode?: number }).statusCode = 400;
       done(err as Error, undefined);
     }
@@ -41,9 +44,10 @@ export async function adminPlugin(app: FastifyInstance, { rt, probe = probeKey }
   authRoutes(app, rt, sessions);
   staticUi(app, requirePageSession(sessions));
 
-  // Every API route below needs an open session.
+  // Every API route below needs an open session, checked before the body is read: a request
+  // without one is refused without parsing (or even receiving) what it sent.
   await app.register(async (api) => {
-    api.addHook('preHandler', requireSession(sessions));
+    api.addHook('onRequest', requireSession(sessions));
     keyRoutes(api, rt, probe);
     settingsRoutes(api, rt, sessions);
     statusRoutes(api, rt);

@@ -75,6 +75,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
     case 'AdminLoginSucceeded':
     case 'AdminLoginFailed':
     case 'AdminLoggedOut':
+    case 'AdminKeyAccessed':
       return state;
     default: {
       const unknown: never = event; // exhaustive: a new event type must be handled above

@@ -29,6 +29,13 @@ export interface KeyProbedData { ok: boolean; status: number | null; detail: str
 export interface SettingsChangedData { changes: Record<string, unknown> }
 export interface AdminLoginData { client: string }
 export interface AdminLogoutData { client: string }
+/**
+ * An admin key command that changed nothing: an unchanged weight, a key already in the asked state,
+ * or a reference that named no key. Recorded so probing the key routes leaves a trace in the history.
+ */
+export type KeyAccessAction = 'weight' | 'activate' | 'deactivate' | 'delete' | 'check';
+export type KeyAccessOutcome = 'unchanged' | 'not_found' | 'ambiguous';
+export interface AdminKeyAccessedData { action: KeyAccessAction; outcome: KeyAccessOutcome; ref: string; client: string }
 
 interface EventShapes {
   KeyAdded: KeyAddedData;
@@ -44,13 +51,14 @@ interface EventShapes {
   AdminLoginSucceeded: AdminLoginData;
   AdminLoginFailed: AdminLoginData;
   AdminLoggedOut: AdminLogoutData;
+  AdminKeyAccessed: AdminKeyAccessedData;
 }
 
 export type EventType = keyof EventShapes;
 export const EVENT_TYPES = [
   'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
-  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut',
+  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'AdminKeyAccessed',
 ] as const satisfies readonly EventType[];
 
 /** An event before it is stored: no seq yet. */

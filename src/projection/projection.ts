@@ -13,6 +13,7 @@ import type { EventStore } from '../store/event-store';
 import type { SnapshotStore } from '../store/snapshot-store';
 import { PendingBatch } from './pending-batch';
 import { SeqTracker } from './seq-tracker';
+import { trustedSnapshot } from './snapshot-check';
 
 export interface ProjectionOptions {
   events: EventStore;
@@ -92,26 +93,19 @@ export class Projection {
   /** Every batch appended to the log: how many events, how long the transaction took (for metrics). */
   get appended(): Observable<{ events: number; ms: number }> { return this.appended$; }
 
-  /** Loads the newest snapshot and folds only the events after it. */
+  /** Loads the newest snapshot (when it holds up against the log) and folds only the events after it. */
   async load(): Promise<{ fromSnapshot: boolean; replayed: number; skipped: number }> {
-    const snap = await this.o.snapshots.latest();
-    let fromSnapshot = false;
-    if (snap) {
-      try {
-        this.state = { ...initialState(), ...JSON.parse(snap.state) };
-        this.tracked = new SeqTracker(snap.seq, snap.above);
-        this.stats.lastSnapshotAt = snap.at;
-        this.stats.lastSnapshotSeq = snap.seq;
-        fromSnapshot = true;
-      } catch (err) {
-        this.log.warn({ err }, 'the newest snapshot is unreadable; replaying the whole log');
-        this.state = initialState();
-      }
+    const trusted = await trustedSnapshot(this.o.snapshots, this.o.events, this.log);
+    if (trusted) {
+      this.state = trusted.state;
+      this.tracked = new SeqTracker(trusted.snapshot.seq, trusted.snapshot.above);
+      this.stats.lastSnapshotAt = trusted.snapshot.at;
+      this.stats.lastSnapshotSeq = trusted.snapshot.seq;
     }
     this.rebuildIndex();
     const { folded, skipped } = await this.catchUp();
     this.stats.eventsSinceSnapshot = folded;
-    return { fromSnapshot, replayed: folded, skipped };
+    return { fromSnapshot: trusted !== null, replayed: folded, skipped };
   }
 
   /** Folds events others appended (or that exist at start) after what is folded. */

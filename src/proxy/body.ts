@@ -42,5 +42,10 @@ export function proxyBody(req: FastifyRequest): ProxyBody {
 export function upstreamBytes(body: ProxyBody, defaultModel: string): Buffer {
   const model = body.json.model;
   if (model !== undefined && model !== null && !(typeof model === 'string' && model.trim() === '')) return body.raw;
-  return Buffer.from(JSON.stringify({ ...body.json, model: defaultModel }));
+  try {
+    return Buffer.from(JSON.stringify({ ...body.json, model: defaultModel }));
+  } catch (err) {
+    if (err instanceof RangeError) throw new ApiError('invalid_request', 'the body is nested too deeply to add the default model; name a model in it', { param: 'model' });
+    throw err;
+  }
 }

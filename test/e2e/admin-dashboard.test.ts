@@ -206,6 +206,28 @@ t('at phone width the dashboard fits without horizontal scrolling', async (ctx) 
   } finally { await phone.close(); }
 });
 
+t('pasting 10,000 keys (and 300 bad lines) gives a report of bounded height, not 200,000 pixels', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  await page.goto(`${s.url}/admin/dashboard`);
+  await page.waitForSelector(id('add-keys-input'));
+  const keys = Array.from({ length: 10_000 }, (_, i) => fakeKey(50_000 + i));
+  const bad = Array.from({ length: 300 }, (_, i) => `not a key ${i}`);
+  // As a paste does: one input event with the whole text (page.fill types it far too slowly).
+  await page.locator(id('add-keys-input')).evaluate((el, text) => {
+    (el as HTMLTextAreaElement).value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, [...keys, ...bad].join('\n'));
+  await page.click(id('add-keys-submit'), { timeout: 60_000 }); // a big textarea keeps a busy machine's page slow
+  await page.waitForSelector(id('add-report'), { timeout: 60_000 });
+  assert.match(await page.textContent(id('add-report-added')) ?? '', /10\D?000/);
+  const height = await page.locator(id('add-report')).evaluate((e) => e.getBoundingClientRect().height);
+  assert.ok(height < 900, `the report is ${height}px tall`);
+  assert.ok((await page.locator(id('add-report-message')).count()) <= 100, 'at most 100 problems rendered');
+  assert.match(await page.textContent(id('add-report-more')) ?? '', '200 more');
+  await page.screenshot({ path: artifact('add-keys-10000.png') });
+});
+
 t('log out: the dashboard then sends the browser to the login page', async (ctx) => {
   if (skip(ctx)) return;
   const { page, s } = ctx;

@@ -234,4 +234,59 @@ t('POST /admin/keys/:id/check probes the key now and brings a working key back',
   assert.is((await c.post('/admin/keys/ffffffffffffffff/check')).status, 404);
 });
 
+t('a key is addressed by its id or its shown suffix only: longer suffixes of the secret never match, and every probe is recorded', async ({ c, s }) => {
+  const secret = fakeKey(90, 'beef');
+  const [k] = (await add(c, secret)).added;
+  const before = await s.rt.events.maxSeq();
+  // The attack of issue 13: grow a suffix one character at a time; a 200 would confirm each guess.
+  for (const guess of [secret.slice(-5), secret.slice(-8), secret.slice(-20), secret]) {
+    const r = await c.call('PATCH', `/admin/keys/${guess}`, { weight: 1 });
+    assert.is(r.status, 404, `suffix of ${guess.length}`);
+    assert.is((await c.call('DELETE', `/admin/delete-key/${guess}`)).status, 404);
+    assert.is((await c.post(`/admin/keys/${guess}/check`)).status, 404);
+  }
+  assert.ok(s.rt.projection.state.keys[k.id], 'nothing was deleted');
+  assert.is((await c.call('PATCH', '/admin/keys/beef', { weight: 2 })).status, 200, 'the shown suffix still works');
+  const unchanged = await c.call('PATCH', `/admin/keys/${k.id}`, { weight: 2 });
+  assert.is(unchanged.status, 200);
+  const audit = (await c.get('/admin/events?type=AdminKeyAccessed&limit=100')).json.events.filter((e: { seq: number }) => e.seq > before);
+  assert.is(audit.length, 13, 'twelve misses and one unchanged weight');
+  const refs = audit.map((e: { data: { ref: string } }) => e.data.ref);
+  assert.not.ok(refs.some((r: string) => r.length > 16 && secret.includes(r)), 'no long part of a secret is stored');
+  assert.not.ok(JSON.stringify(audit).includes(secret.slice(-20)), 'the history never holds the secret');
+  const noop = audit[0];
+  assert.equal([noop.key_id, noop.data.action, noop.data.outcome], [k.id, 'weight', 'unchanged']);
+  assert.equal(audit.slice(1).map((e: { data: { outcome: string } }) => e.data.outcome), Array(12).fill('not_found'));
+  assert.is(noop.data.client, '127.0.0.1');
+  const batch = await c.post('/admin/delete-keys-batch', { suffixes: [secret.slice(-6), secret.slice(-7)] });
+  assert.equal([batch.status, batch.json.deleted_count], [200, 0], 'a batch matches shown suffixes only too');
+  const after = (await s.rt.events.page({ page: 1, limit: 1, type: 'AdminKeyAccessed' })).events[0].data as { action: string; outcome: string; ref: string };
+  assert.equal([after.action, after.outcome, after.ref], ['delete', 'not_found', secret.slice(-6)]);
+});
+
+t('setting a key to the state it is in is recorded as an unchanged command', async ({ c, s }) => {
+  const [k] = (await add(c, fakeKey(91))).added;
+  assert.is((await c.call('PATCH', `/admin/keys/${k.id}`, { active: true })).status, 200);
+  const page = await s.rt.events.page({ page: 1, limit: 5, keyId: k.id });
+  assert.equal([page.events[0].type, (page.events[0].data as { action: string }).action], ['AdminKeyAccessed', 'activate']);
+});
+
+t('200,000 invalid lines are each reported by line, in one linear pass', async ({ s }) => {
+  const text = Array.from({ length: 200_000 }, (_, i) => `bad key ${i}`).join('\n');
+  const report = await s.rt.commands.addKeys(text, 'admin');
+  assert.is(report.invalid_count, 200_000);
+  assert.is(report.invalid_lines.length, 200_000);
+  assert.is(report.invalid_lines[199_999], 200_000);
+  assert.is(report.added_count, 0);
+});
+
+t('bad weights and separators are refused per line, not added', async ({ c, s }) => {
+  const key = fakeKey(92);
+  const report = await add(c, `${key}:abc\n${key}:1e9\n${key}:2.5\n:5\n${fakeKey(93)};${fakeKey(94)}`);
+  assert.is(report.added_count, 0);
+  assert.equal(report.invalid_lines, [1, 2, 3, 4, 5]);
+  assert.is(report.warnings.length, 0);
+  assert.is(Object.keys(s.rt.projection.state.keys).length, 0);
+});
+
 t.run();
