@@ -10,7 +10,7 @@ export interface EventRowData {
 
 const KNOWN = new Set<string>(EVENT_TYPES);
 const KEYED = new Set<EventType>([
-  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
+  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyFreeCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed',
 ]);
 
@@ -42,6 +42,9 @@ function checkPayload(type: EventType, d: Record<string, unknown>): string | nul
       return ['count', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'last_used_at'].every((f) => num(d[f])) ? null : 'needs counts';
     case 'KeyFailed': return typeof d.class === 'string' && num(d.consecutive) ? null : 'needs class and consecutive';
     case 'KeyCooled': return num(d.until) ? null : 'needs until';
+    case 'KeyFreeCooled':
+      return num(d.until) && num(d.strikes) && (d.window === 'minute' || d.window === 'day') && (d.limit === null || num(d.limit))
+        ? null : 'needs until, strikes, window and limit';
     case 'KeyWeightChanged': return num(d.weight) ? null : 'needs weight';
     case 'KeyReactivated': return ['probe', 'cooldown', 'admin'].includes(d.by as string) ? null : 'needs by';
     case 'SettingsChanged': return typeof d.changes === 'object' && d.changes !== null ? null : 'needs changes';

@@ -2,6 +2,7 @@
 // Each is durable before it returns.
 
 import { keyId, keySuffix, maskKey, parseKeyLines, MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
+import { decideSetActive } from '../domain/decide-key';
 import type { KeyState } from '../domain/pool-state';
 import type { Actor, NewEvent } from '../events/types';
 import type { Projection } from '../projection/projection';
@@ -116,14 +117,7 @@ export class KeyCommands {
 
   async setActive(id: string, active: boolean, actor: Actor, reason = 'deactivated by the admin'): Promise<KeyState | null> {
     const now = this.projection.now();
-    await this.projection.command((state) => {
-      const key = state.keys[id];
-      if (!key) return { events: [], result: null };
-      const events: NewEvent[] = [];
-      if (active && (!key.active || key.coolUntil !== null)) events.push({ type: 'KeyReactivated', at: now, key_id: id, actor, data: { by: 'admin' } });
-      if (!active && key.active) events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor, data: { reason } });
-      return { events, result: null };
-    });
+    await this.projection.command((state) => ({ events: decideSetActive(state, id, active, actor, now, reason), result: null }));
     return this.projection.state.keys[id] ?? null;
   }
 }

@@ -8,6 +8,7 @@ export interface KeyRow {
   id: string; masked: string; key_suffix: string; status: KeyStatus; is_active: boolean; weight: number;
   failure_count: number; consecutive_failures: number; total_requests: number; total_failures: number;
   last_used_time: string | null; last_failure_time: string | null; cool_down_until: string | null;
+  free_cool_down_until: string | null;
   last_error: string | null; added_at: string | null;
 }
 
@@ -29,6 +30,7 @@ export function keyRow(k: KeyState, now: number): KeyRow {
     total_requests: k.totalRequests, total_failures: k.totalFailures,
     last_used_time: iso(k.lastUsedAt), last_failure_time: iso(k.lastFailureAt),
     cool_down_until: k.coolUntil !== null && k.coolUntil > now ? iso(k.coolUntil) : null,
+    free_cool_down_until: k.freeCoolUntil !== null && k.freeCoolUntil > now ? iso(k.freeCoolUntil) : null,
     last_error: k.lastError, added_at: iso(k.addedAt),
   };
 }
@@ -39,7 +41,7 @@ export function matchesSearch(k: KeyState, q: string): boolean {
 }
 
 export function keyTable(state: PoolState, query: KeyTableQuery, now: number): KeyTablePage {
-  const counts = { active: 0, cooling: 0, inactive: 0 } as Record<KeyStatus, number>;
+  const counts = { active: 0, cooling: 0, inactive: 0, disabled: 0 } as Record<KeyStatus, number>;
   const q = query.q?.trim().toLowerCase() || '';
   const from = (query.page - 1) * query.limit;
   const rows: KeyRow[] = [];
@@ -60,7 +62,7 @@ export function keyTable(state: PoolState, query: KeyTableQuery, now: number): K
 }
 
 export function statusCounts(state: PoolState, now: number): Record<KeyStatus, number> & { total: number } {
-  const counts = { active: 0, cooling: 0, inactive: 0, total: 0 };
+  const counts = { active: 0, cooling: 0, inactive: 0, disabled: 0, total: 0 };
   for (const id in state.keys) { counts[keyStatus(state.keys[id], now)]++; counts.total++; }
   return counts;
 }

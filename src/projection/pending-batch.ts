@@ -1,12 +1,15 @@
 // Outcomes folded but not yet durable. "Used" events coalesce: consecutive uses of one key with no
 // other event of that key between them become one KeyUsed with a count, so replaying the batch
-// gives the same state as folding each use did.
+// gives the same state as folding each use did. Failures that never escalate (transient ones, a
+// model's limit) coalesce the same way, and they commute with uses (neither touches what the other
+// folds), so a 503 storm writes at most one KeyUsed and one KeyFailed per key and flush.
 
 import type { EventOf, NewEvent } from '../events/types';
 
 export class PendingBatch {
   private events: NewEvent[] = [];
   private openUse = new Map<string, EventOf<'KeyUsed'>>();
+  private openFail = new Map<string, EventOf<'KeyFailed'>>();
 
   get size(): number { return this.events.length; }
 
@@ -32,7 +35,22 @@ export class PendingBatch {
       this.events.push(copy);
       return;
     }
-    if (id !== null) this.openUse.delete(id);
+    if (event.type === 'KeyFailed' && id !== null && neverEscalates(event)) {
+      const open = this.openFail.get(id);
+      if (open && open.data.class === event.data.class && open.data.scope === event.data.scope) {
+        const a = open.data;
+        const b = event.data;
+        open.data = { ...b, count: (a.count ?? 1) + (b.count ?? 1), free: (a.free ?? 0) + (b.free ?? 0) || undefined };
+        if (open.data.free === undefined) delete open.data.free;
+        open.at = Math.max(open.at, event.at);
+        return;
+      }
+      const copy: EventOf<'KeyFailed'> = { ...event, data: { ...event.data } };
+      this.openFail.set(id, copy);
+      this.events.push(copy);
+      return;
+    }
+    if (id !== null) { this.openUse.delete(id); this.openFail.delete(id); }
     this.events.push(event);
   }
 
@@ -40,6 +58,7 @@ export class PendingBatch {
     const out = this.events;
     this.events = [];
     this.openUse = new Map();
+    this.openFail = new Map();
     return out;
   }
 
@@ -50,4 +69,8 @@ export class PendingBatch {
     for (const e of batch) this.add(e);
     for (const e of later) this.add(e);
   }
+}
+
+function neverEscalates(e: EventOf<'KeyFailed'>): boolean {
+  return e.data.class === 'transient' || e.data.scope === 'model' || e.data.scope === 'free';
 }

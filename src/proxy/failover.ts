@@ -4,12 +4,14 @@
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import { classify, failureEvents, floorUntil, type UpstreamFailure } from '../domain/failure-policy';
+import { decideUse } from '../domain/decide-key';
+import { classify, decideFailure, floorUntil, type UpstreamFailure } from '../domain/failure-policy';
 import type { FailureClass } from '../events/types';
 import { ERRORS, errorBody, type ErrorCode } from '../http/errors';
 import type { Runtime } from '../runtime';
 import { Attempt, type Outcome } from './attempt';
 import { failureFromNetwork, failureFromResponse, failureInBand, inBandError, parseJson } from './classify-response';
+import { cancelWait, earliestKey, retryAfterSeconds, waitForKey, type KeyWait } from './key-wait';
 import type { ProxyMetrics } from './proxy-metrics';
 import { scrub, shortReason } from './scrub';
 import { SseRelay } from './sse-relay';
@@ -37,6 +39,8 @@ export class Exchange {
   private attempts = 0;
   private last: LastFailure | null = null;
   private done = false;
+  private wait: KeyWait | null = null;
+  private waitedMs = 0;
 
   constructor(
     readonly ctx: ProxyContext,
@@ -44,6 +48,8 @@ export class Exchange {
     readonly path: string,
     readonly body: Buffer,
     readonly stream: boolean,
+    /** For a `:free` model: only keys with room in their free window and day are picked. */
+    readonly free = false,
   ) {
     this.res = reply.raw as Res;
     this.relay = stream ? new SseRelay(reply.raw, ctx.metrics.m.streamsInFlight) : null;
@@ -98,9 +104,13 @@ export class Exchange {
     const max = 1 + rt.settings.retryWithNewKeyCount;
     while (this.attempts < max) {
       const t0 = performance.now();
-      const key = rt.projection.pick(this.tried);
+      const key = rt.projection.pick(this.tried, this.free);
       metrics.m.pickSeconds.observe((performance.now() - t0) / 1000);
-      if (key === null) break;
+      if (key === null) {
+        this.wait = waitForKey(rt, this.free, this.waitedMs, () => { this.waitedMs += this.wait?.ms ?? 0; this.wait = null; if (!this.done) this.next(); });
+        if (this.wait) return;
+        break;
+      }
       this.tried.push(key.id);
       const secret = rt.secrets.get(key.id);
       if (secret === undefined) continue; // added on another replica a moment ago: its secret is on the way
@@ -119,7 +129,9 @@ export class Exchange {
     const key = rt.projection.state.keys[a.key.id];
     const reason = shortReason(f.status === null ? f.message : `${f.status} ${f.message}`, [a.secret]);
     if (key) {
-      for (const e of failureEvents(key, cls, f, reason, rt.settings.policy(), rt.projection.now())) rt.projection.record(e);
+      const jitterMs = Math.floor(rt.projection.random() * 1000); // keys resting until one reset return spread out
+      const events = decideFailure({ key, cls, failure: f, reason, settings: rt.settings.policy(), now: rt.projection.now(), free: this.free, jitterMs });
+      for (const e of events) rt.projection.record(e);
     }
     const logged = { key_id: a.key.id, class: cls, status: f.status, reason, attempt: this.attempts };
     if (cls === 'transient') rt.log.debug(logged, 'upstream attempt failed');
@@ -137,14 +149,7 @@ export class Exchange {
     const { rt, metrics } = this.ctx;
     metrics.attempts.success.inc();
     metrics.m.upstreamTotalSeconds.observe((performance.now() - a.startedAt) / 1000);
-    const now = rt.projection.now();
-    rt.projection.record({
-      type: 'KeyUsed', at: now, key_id: a.key.id, actor: 'proxy',
-      data: {
-        count: 1, prompt_tokens: u?.prompt_tokens ?? 0, completion_tokens: u?.completion_tokens ?? 0,
-        total_tokens: u?.total_tokens ?? 0, last_used_at: now,
-      },
-    });
+    for (const e of decideUse({ id: a.key.id, now: rt.projection.now(), free: this.free, usage: u })) rt.projection.record(e);
   }
 
   /** Every try failed, or no key could be tried: one clear error naming the last upstream class. */
@@ -152,16 +157,19 @@ export class Exchange {
     const last = this.last;
     const n = this.attempts;
     const tries = `${n} key${n === 1 ? '' : 's'} tried`;
+    const now = this.ctx.rt.projection.now();
+    const back = retryAfterSeconds(earliestKey(this.ctx.rt, this.free), now);
     if (last === null) {
-      return this.sendFailure('no_available_keys', 'no upstream API key is available right now: every key is inactive or cooling down; try again later or add keys in the admin dashboard');
+      const why = this.free ? 'every key is inactive, cooling down or out of free-model requests for now' : 'every key is inactive or cooling down';
+      const when = back === null ? 'try again later or add keys in the admin dashboard' : `the earliest key returns in ${back} s`;
+      return this.sendFailure('no_available_keys', `no upstream API key is available right now: ${why}; ${when}`, back);
     }
     const detail = `last upstream error: ${last.failure.message}`;
     switch (last.cls) {
       case 'rate_limit':
       case 'quota': {
-        const now = this.ctx.rt.projection.now();
-        const floor = floorUntil(last.failure, now);
-        const retryAfter = floor > now ? Math.ceil((floor - now) / 1000) : null;
+        const floor = floorUntil(last.failure, now, this.ctx.rt.config.keyMaxCooldownSeconds);
+        const retryAfter = back ?? (floor > now ? Math.ceil((floor - now) / 1000) : null);
         return this.sendFailure('rate_limited', `the upstream rate-limited the request (${tries}); ${detail}`, retryAfter);
       }
       case 'credential':
@@ -214,6 +222,8 @@ export class Exchange {
   clientClosed(): void {
     if (this.done) return;
     this.finish();
+    cancelWait(this.wait);
+    this.wait = null;
     const a = this.attempt;
     this.attempt = null;
     this.relay?.abandon();
@@ -230,6 +240,8 @@ export class Exchange {
    */
   shutdown(): void {
     if (this.done) return;
+    cancelWait(this.wait);
+    this.wait = null;
     const a = this.attempt;
     this.attempt = null;
     a?.cancel();

@@ -53,7 +53,7 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       scope.post(r.url, function inference(req: FastifyRequest, reply: FastifyReply) {
         const body = proxyBody(req);
         const bytes = upstreamBytes(body, rt.settings.defaultModel);
-        new Exchange(ctx, reply, path, bytes, r.streams && body.json.stream === true).start();
+        new Exchange(ctx, reply, path, bytes, r.streams && body.json.stream === true, isFreeModel(body.json.model, rt.settings.defaultModel)).start();
         return reply;
       });
     }
@@ -70,6 +70,12 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       return model;
     });
   });
+}
+
+/** A request for a `:free` variant (the default model when it names none) is paced per key. */
+export function isFreeModel(model: unknown, defaultModel: string): boolean {
+  const m = typeof model === 'string' && model.trim() !== '' ? model.trim() : defaultModel;
+  return m.endsWith(':free');
 }
 
 function endInflight(ctx: ProxyContext): void {

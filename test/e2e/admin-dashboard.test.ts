@@ -134,7 +134,7 @@ t('the matrix refreshes by itself and keeps the selection', async (ctx) => {
   const keyId = (await row.getAttribute('data-key-id'))!;
   await row.locator(id('key-select')).check();
   await s.rt.commands.setActive(keyId, false, 'admin'); // as if another admin or the proxy did it
-  await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="inactive"]`, { timeout: 8000 });
+  await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="disabled"]`, { timeout: 8000 });
   assert.ok(await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).isChecked(), 'still selected after the refresh');
   await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).uncheck();
 });

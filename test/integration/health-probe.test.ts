@@ -68,7 +68,7 @@ t('a key deactivated by a 401 stays out while /key says 401, and comes back once
 
 t('a key whose spend limit is used up (limit_remaining 0) stays inactive', async ({ r }) => {
   await setInterval(r, 1);
-  await r.server.rt.commands.setActive(keyId(B), false, 'admin');
+  await r.server.rt.commands.setActive(keyId(B), false, 'system'); // inactive as a failure leaves it (an admin's Deactivate is never probed)
   r.mock.keyInfo(B, { status: 200, limit: 10, limit_remaining: 0 });
   await waitUntil(() => r.mock.probesFor(B) >= 1, 2500);
   const probed = await history(r, B, 'KeyProbed');
@@ -78,11 +78,11 @@ t('a key whose spend limit is used up (limit_remaining 0) stays inactive', async
 
 t('a cooling key is neither used nor probed until its time is up', async ({ r }) => {
   await setInterval(r, 1);
-  r.mock.behave(C, scenarios.rateLimited({ retryAfterSec: 300 }));
+  r.mock.behave(C, scenarios.keyRateLimited({ retryAfterSec: 300 }));
   for (let i = 0; i < 20 && r.mock.inferenceCallsFor(C).length === 0; i++) {
     await raw(r.server.url, 'POST', '/v1/chat/completions', '{"model":"m","messages":[]}');
   }
-  await r.server.rt.commands.setActive(keyId(B), false, 'admin'); // something to probe, so rounds run
+  await r.server.rt.commands.setActive(keyId(B), false, 'system'); // inactive as a failure leaves it (an admin's Deactivate is never probed) // something to probe, so rounds run
   r.mock.keyInfo(B, { status: 401 });
   await waitUntil(() => r.mock.probesFor(B) >= 1, 2500); // a round ran: C would have been probed in it
   assert.is(r.mock.probesFor(C), 0);
@@ -93,7 +93,7 @@ t('only the leader probes', async ({ r }) => {
   await setInterval(r, 1);
   r.server.rt.setLeader(() => false);
   try {
-    await r.server.rt.commands.setActive(keyId(B), false, 'admin');
+    await r.server.rt.commands.setActive(keyId(B), false, 'system'); // inactive as a failure leaves it (an admin's Deactivate is never probed)
     await new Promise((res) => setTimeout(res, 1300));
     assert.is(probes(r), 0);
   } finally {
