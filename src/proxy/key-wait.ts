@@ -41,3 +41,6 @@ export function cancelWait(w: KeyWait | null): void {
   clearTimeout(w.timer);
   waiting--;
 }
+
+/** Requests waiting for a key on this process right now. */
+export function waitingForKey(): number { return waiting; }
