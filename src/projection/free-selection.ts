@@ -60,7 +60,9 @@ export class FreeSelection {
     const key = id === null ? undefined : state.keys[id];
     if (!key || id === null) return null;
     this.pacer.note(id, now);
-    this.reindex(id, key, now);
+    // The key was free-selectable a moment ago; only its own count can have changed.
+    const next = this.pacer.nextAt(id, now, this.limitsOf(key), this.logDayCount(key, now));
+    if (next > now) { this.index.set(id, 0); this.expect(id, next); }
     return key;
   }
 
