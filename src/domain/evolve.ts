@@ -127,6 +127,7 @@ export function escalates(key: { coolUntil: number | null }, failureClass: strin
 
 /** The key's `:free` requests on the UTC day of `at` (a new day starts from zero). */
 function countFree(key: KeyState, n: number, at: number): void {
+  key.lastFreeAt = Math.max(key.lastFreeAt ?? 0, at);
   const day = utcDay(at);
   if (day > key.freeDay) { key.freeDay = day; key.freeDayCount = 0; }
   if (day === key.freeDay) key.freeDayCount += n;
@@ -135,7 +136,7 @@ function countFree(key: KeyState, n: number, at: number): void {
 function newKey(id: string, weight: number, masked: string, suffix: string, at: number): KeyState {
   return {
     id, masked, suffix, weight, active: true, disabled: false, coolUntil: null, consecutiveFailures: 0,
-    freeCoolUntil: null, freeStrikes: 0, freeLimitWindow: null, freeLimitDay: null, freeDay: 0, freeDayCount: 0,
+    freeCoolUntil: null, freeStrikes: 0, freeLimitWindow: null, freeLimitDay: null, freeDay: 0, freeDayCount: 0, lastFreeAt: null,
     totalRequests: 0, totalFailures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0,
     lastUsedAt: null, lastFailureAt: null, lastFailureClass: null, lastError: null, addedAt: at,
   };

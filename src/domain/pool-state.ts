@@ -24,6 +24,8 @@ export interface KeyState {
   /** `:free` requests sent with this key on UTC day `freeDay` (days since the epoch), from the log. */
   freeDay: number;
   freeDayCount: number;
+  /** The last `:free` attempt the log knows of (after a restart the window it was in counts as full). */
+  lastFreeAt: number | null;
   consecutiveFailures: number;
   totalRequests: number;
   totalFailures: number;
@@ -88,5 +90,6 @@ export function withDefaults(key: KeyState): KeyState {
   key.freeLimitDay ??= null;
   key.freeDay ??= 0;
   key.freeDayCount ??= 0;
+  key.lastFreeAt ??= null;
   return key;
 }

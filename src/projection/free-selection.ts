@@ -24,7 +24,10 @@ export class FreeSelection {
     return { perWindow: key.freeLimitWindow ?? d.perWindow, windowMs: d.windowMs, perDay: key.freeLimitDay ?? d.perDay };
   }
 
-  /** Rebuilds from the folded state; keys active within the last window are assumed to have filled it. */
+  /**
+   * Rebuilds from the folded state. The per-window counts lived in memory: a key that sent a `:free`
+   * request within the last window is taken to have filled it, and rests until that window is over.
+   */
   rebuild(state: PoolState, now: number): void {
     this.index = new WeightedIndex(Math.max(16, Object.keys(state.keys).length));
     this.heap = new TimeHeap();
@@ -32,7 +35,7 @@ export class FreeSelection {
     const windowMs = this.defaults().windowMs;
     for (const id in state.keys) {
       const k = state.keys[id];
-      const last = Math.max(k.lastUsedAt ?? 0, k.lastFailureAt ?? 0);
+      const last = k.lastFreeAt ?? 0;
       if (last > now - windowMs) this.pacer.seedRecent(id, last, windowMs);
       this.reindex(id, k, now);
     }

@@ -119,6 +119,7 @@ export class Projection {
     }
     this.rebuildIndex();
     const { folded, skipped } = await this.catchUp();
+    this.free.rebuild(this.state, this.now()); // with the whole log folded: its last free attempts are known
     this.stats.eventsSinceSnapshot = folded;
     return { fromSnapshot, replayed: folded, skipped };
   }

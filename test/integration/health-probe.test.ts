@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyId } from '../../src/domain/key-lines';
+import { keyStatus } from '../../src/domain/pool-state';
 import type { EventType, StoredEvent } from '../../src/events/types';
 import { probeKey } from '../../src/health/probe-key';
 import { scenarios, waitUntil } from '../helpers/mock-upstream';
@@ -87,6 +88,19 @@ t('a cooling key is neither used nor probed until its time is up', async ({ r })
   await waitUntil(() => r.mock.probesFor(B) >= 1, 2500); // a round ran: C would have been probed in it
   assert.is(r.mock.probesFor(C), 0);
   assert.is(r.mock.inferenceCallsFor(C).length, 1);
+});
+
+t('the health check never undoes an admin\'s Deactivate: a disabled key is not probed; only Activate brings it back', async ({ r }) => {
+  await setInterval(r, 1);
+  const admin = keyId(A);
+  await r.server.rt.commands.setActive(admin, false, 'admin');
+  await r.server.rt.commands.setActive(keyId(B), false, 'system'); // something to probe, so rounds run
+  r.mock.keyInfo(A, { status: 200 }).keyInfo(B, { status: 401 });
+  await waitUntil(() => r.mock.probesFor(B) >= 2, 3500);
+  assert.is(r.mock.probesFor(A), 0, 'never probed');
+  assert.is(keyStatus(r.key(A), Date.now()), 'disabled');
+  await r.server.rt.commands.setActive(admin, true, 'admin');
+  assert.is(keyStatus(r.key(A), Date.now()), 'active');
 });
 
 t('only the leader probes', async ({ r }) => {

@@ -147,6 +147,22 @@ test('WAIT_FOR_KEY_MS: a request no key can serve now waits for the key that ret
   } finally { await p.close(); }
 });
 
+test('after a restart the window counts are unknown: a key that just sent :free requests rests until its window is over', async () => {
+  const p = await pool('restart', 2, OPENROUTER, { WAIT_FOR_KEY_MS: '0' });
+  try {
+    p.mock.behave(p.keys[1], scenarios.userNotFound()); // only the first key serves
+    for (let i = 0; i < 3; i++) { p.clock.now = T0 + i * 1000; assert.is((await chat(p, FREE)).status, 200); }
+    p.server = await p.server.restart();
+    p.clock.now = T0 + 10_000;
+    const rest = await chat(p, FREE);
+    assert.is(rest.status, 503);
+    assert.is(rest.headers['retry-after'], '52', 'until a window after its last free request');
+    assert.is((await chat(p, PAID)).status, 200, 'paid requests are not paced');
+    p.clock.now = T0 + 62_001;
+    assert.is((await chat(p, FREE)).status, 200);
+  } finally { await p.close(); }
+});
+
 test('a Retry-After of 10^20 or 99999999999 is capped: the key list still answers and the key returns within KEY_MAX_COOLDOWN_SECONDS', async () => {
   const p = await pool('huge', 2, null, { KEY_MAX_COOLDOWN_SECONDS: '3600' });
   try {
