@@ -69,6 +69,14 @@ export class FreeSelection {
     return key;
   }
 
+  /** Until when key `id` is out of `:free` requests (its free rest, or its paced window or day), or null. */
+  outUntil(key: KeyState, now: number): number | null {
+    let until = key.freeCoolUntil !== null && key.freeCoolUntil > now ? key.freeCoolUntil : 0;
+    const next = this.pacer.nextAt(key.id, now, this.limitsOf(key), this.logDayCount(key, now));
+    if (next > now) until = Math.max(until, next);
+    return until > now ? until : null;
+  }
+
   /** The earliest time a key is expected back for free requests, or null when none is. */
   earliest(state: PoolState, now: number): number | null {
     this.drain(state, now);

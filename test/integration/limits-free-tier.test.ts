@@ -63,9 +63,18 @@ test('a burst over capacity gets Retry-After in seconds; one window later the po
       const after = Number(a.headers['retry-after']);
       assert.ok(Number.isInteger(after) && after >= 1 && after <= 60, `Retry-After ${a.headers['retry-after']}`);
     }
+    const admin = new AdminClient(p.server.url);
+    await admin.login();
+    const rows = (await admin.get('/admin/key-status')).json.keys as { status: string; free_cool_down_until: string }[];
+    for (const row of rows) {
+      assert.is(row.status, 'active');
+      assert.ok(Date.parse(row.free_cool_down_until) > p.clock.now, 'each row says until when it is out of free requests');
+    }
+    assert.is((await admin.get('/admin/app-status')).json.free.capacity_now, 0);
     // A paid model is not paced: the same keys serve it at once.
     assert.is((await chat(p, PAID)).status, 200);
     p.clock.now = T0 + 61_000;
+    assert.is((await admin.get('/admin/app-status')).json.free.capacity_now, 80, 'a window later: every key has its window again');
     for (let i = 0; i < 10; i++) assert.is((await chat(p, FREE)).status, 200);
   } finally { await p.close(); }
 });
