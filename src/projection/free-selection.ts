@@ -17,11 +17,23 @@ export class FreeSelection {
   /** The time each key out of the index is expected back (heap entries that differ are stale). */
   private readonly back = new Map<string, number>();
 
-  constructor(private readonly defaults: () => FreeLimits = () => DEFAULT_FREE_LIMITS) {}
+  /** The settings' limits, read once per settings change rather than on every fold. */
+  private cached: FreeLimits | null = null;
+
+  constructor(private readonly settings: () => FreeLimits = () => DEFAULT_FREE_LIMITS) {}
+
+  private defaults(): FreeLimits { return (this.cached ??= this.settings()); }
 
   limitsOf(key: KeyState): FreeLimits {
     const d = this.defaults();
+    if (key.freeLimitWindow === null && key.freeLimitDay === null) return d;
     return { perWindow: key.freeLimitWindow ?? d.perWindow, windowMs: d.windowMs, perDay: key.freeLimitDay ?? d.perDay };
+  }
+
+  /** The free limits may have changed: every key is looked at again (the counts are kept). */
+  settingsChanged(state: PoolState, now: number): void {
+    this.cached = null;
+    for (const id in state.keys) this.reindex(id, state.keys[id], now);
   }
 
   /**

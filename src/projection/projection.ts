@@ -86,6 +86,7 @@ export class Projection {
         this.stats.folded++;
         this.stats.eventsSinceSnapshot++;
         if (f.event.key_id) this.reindex(f.event.key_id);
+        else if (f.event.type === 'SettingsChanged') this.free.settingsChanged(this.state, this.now());
         this.folded$.next(f);
       } catch (err) {
         this.stats.foldErrors++;
@@ -176,7 +177,10 @@ export class Projection {
   }
 
   /** Replaces the live settings (a replica correcting a fold order that differed from the log's). */
-  replaceSettings(settings: Record<string, unknown>): void { this.state.settings = settings; }
+  replaceSettings(settings: Record<string, unknown>): void {
+    this.state.settings = settings;
+    this.free.settingsChanged(this.state, this.now());
+  }
 
   /** Starts the timers (cooldown ends). Flushes are scheduled on demand. */
   start(): void { this.scheduleCooldownTimer(); }
