@@ -4,7 +4,7 @@
 // drained at the next free pick, so nothing here needs a timer and a pick stays O(log n).
 
 import { FreePacer, type FreeLimits } from '../domain/free-pacer';
-import { isFreeSelectable, utcDay, type KeyState, type PoolState } from '../domain/pool-state';
+import { DAY_MS, isFreeSelectable, utcDay, type KeyState, type PoolState } from '../domain/pool-state';
 import { TimeHeap } from '../domain/time-heap';
 import { WeightedIndex, type Random } from '../domain/weighted-index';
 
@@ -81,11 +81,14 @@ export class FreeSelection {
     return key;
   }
 
-  /** Until when key `id` is out of `:free` requests (its free rest, or its paced window or day), or null. */
+  /**
+   * Until when a key is out of `:free` requests as the log says (its free rest, or its day's quota spent),
+   * or null. The per-window pacing is left out: it lives in each process's memory, and every replica
+   * must show the same row.
+   */
   outUntil(key: KeyState, now: number): number | null {
     let until = key.freeCoolUntil !== null && key.freeCoolUntil > now ? key.freeCoolUntil : 0;
-    const next = this.pacer.nextAt(key.id, now, this.limitsOf(key), this.logDayCount(key, now));
-    if (next > now) until = Math.max(until, next);
+    if (this.logDayCount(key, now) >= this.limitsOf(key).perDay) until = Math.max(until, (utcDay(now) + 1) * DAY_MS);
     return until > now ? until : null;
   }
 

@@ -21,7 +21,7 @@ export interface KeyTablePage {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** Until when a key is out of `:free` requests (the pacer knows more than the log); default: the log's rest. */
+/** Until when a key is out of `:free` requests (its rest, or its daily quota spent); default: the rest alone. */
 export type FreeOut = (k: KeyState, now: number) => number | null;
 const freeRestOf: FreeOut = (k, now) => (k.freeCoolUntil !== null && k.freeCoolUntil > now ? k.freeCoolUntil : null);
 

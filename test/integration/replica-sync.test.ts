@@ -46,7 +46,7 @@ s('a key added, re-weighted, deactivated, reactivated or deleted on one replica 
   await eventually(async () => (await keyOn(c.adminB!, id))?.weight === 7, 1000, 'the new weight on b');
 
   assert.is((await c.adminB!.call('PATCH', `/admin/keys/${id}`, { active: false })).status, 200);
-  await eventually(async () => (await keyOn(c.adminA!, id))?.status === 'inactive', 1000, 'the deactivation on a');
+  await eventually(async () => (await keyOn(c.adminA!, id))?.status === 'disabled', 1000, 'the deactivation on a');
 
   assert.is((await c.adminA!.call('PATCH', `/admin/keys/${id}`, { active: true })).status, 200);
   await eventually(async () => (await keyOn(c.adminB!, id))?.status === 'active', 1000, 'the reactivation on b');
