@@ -25,11 +25,14 @@ export class FreePacer {
 
   /** Counts one `:free` attempt sent with key `id` at `now`. */
   note(id: string, now: number): void {
+    this.count(this.slot(id), now);
+  }
+
+  /** Counts an attempt and answers when the key may take the next one (`nextAt`), in one lookup. */
+  noteAndNext(id: string, now: number, limits: FreeLimits, logDayCount: number): number {
     const s = this.slot(id);
-    s.times.push(now);
-    const day = utcDay(now);
-    if (day !== s.day) { s.day = day; s.dayCount = 0; }
-    s.dayCount++;
+    this.count(s, now);
+    return this.next(s, now, limits, logDayCount);
   }
 
   /**
@@ -38,8 +41,12 @@ export class FreePacer {
    * `logDayCount` is what the event log counted today (other replicas included).
    */
   nextAt(id: string, now: number, limits: FreeLimits, logDayCount: number): number {
-    const s = this.slots.get(id);
+    return this.next(this.slots.get(id), now, limits, logDayCount);
+  }
+
+  private next(s: Slot | undefined, now: number, limits: FreeLimits, logDayCount: number): number {
     let at = now;
+    let mine = 0;
     if (s) {
       if (s.blockedUntil > at) at = s.blockedUntil;
       prune(s, now, limits.windowMs);
@@ -47,9 +54,17 @@ export class FreePacer {
         const leaving = s.times[s.times.length - limits.perWindow];
         at = Math.max(at, leaving + limits.windowMs);
       }
+      if (s.day === utcDay(now)) mine = s.dayCount;
     }
-    if (this.dayCount(id, now, logDayCount) >= limits.perDay) at = Math.max(at, (utcDay(now) + 1) * DAY_MS);
+    if (Math.max(mine, logDayCount) >= limits.perDay) at = Math.max(at, (utcDay(now) + 1) * DAY_MS);
     return at;
+  }
+
+  private count(s: Slot, now: number): void {
+    s.times.push(now);
+    const day = utcDay(now);
+    if (day !== s.day) { s.day = day; s.dayCount = 0; }
+    s.dayCount++;
   }
 
   /** Attempts key `id` may still take in the current window (0 when blocked or out for the day). */
@@ -82,6 +97,7 @@ export class FreePacer {
 }
 
 function prune(s: Slot, now: number, windowMs: number): void {
+  if (s.times.length === 0 || s.times[0] > now - windowMs) return;
   let drop = 0;
   while (drop < s.times.length && s.times[drop] <= now - windowMs) drop++;
   if (drop) s.times.splice(0, drop);

@@ -74,9 +74,8 @@ export class FreeSelection {
     const id = this.index.pick(random, exclude);
     const key = id === null ? undefined : state.keys[id];
     if (!key || id === null) return null;
-    this.pacer.note(id, now);
     // The key was free-selectable a moment ago; only its own count can have changed.
-    const next = this.pacer.nextAt(id, now, this.limitsOf(key), this.logDayCount(key, now));
+    const next = this.pacer.noteAndNext(id, now, this.limitsOf(key), this.logDayCount(key, now));
     if (next > now) { this.index.set(id, 0); this.expect(id, next); }
     return key;
   }
