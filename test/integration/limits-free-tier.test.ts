@@ -149,6 +149,9 @@ test('WAIT_FOR_KEY_MS: a request no key can serve now waits for the key that ret
     const now = await chat(p, FREE);
     assert.is(now.status, 503);
     assert.is(now.headers['retry-after'], '1');
+    const streamed = await raw(p.server.url, 'POST', '/v1/chat/completions', JSON.stringify({ model: FREE, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+    assert.is(streamed.status, 503, 'a stream request is refused the same way, before any event is sent');
+    assert.is(streamed.headers['retry-after'], '1');
   } finally { await p.close(); }
 });
 
