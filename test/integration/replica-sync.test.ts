@@ -106,6 +106,34 @@ s('a key that traffic on one replica deactivated is never sent upstream by the o
     && (await keyOn(c.adminB!, goodId))?.total_requests === served(), 1000, `${served()} uses of the good key on both replicas`);
 });
 
+s('a key out of free requests on one replica is rested on the other too: no :free request goes upstream, paid ones still do', async (c) => {
+  if (c.skip) return;
+  c.up!.freeTier({ perWindow: 100, windowMs: 60_000, perDay: 0 }); // this account's daily free quota is spent
+  const free = async (url: string) => {
+    const r = await request(`${url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'deepseek/deepseek-chat-v3-0324:free', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await r.body.text();
+    return { status: r.statusCode, retryAfter: Number(r.headers['retry-after']) };
+  };
+  try {
+    const onA = await free(c.a!.url);
+    assert.is(onA.status, 429, 'every key a tried was out of free requests');
+    const refused = c.up!.free429Count;
+    assert.ok(refused >= 1);
+    await eventually(async () => (await c.adminB!.get('/admin/key-status?limit=100')).json.keys
+      .filter((k: { is_active: boolean; free_cool_down_until: string | null }) => k.is_active && !k.free_cool_down_until).length === 0, 1500, 'b sees every active key resting for free models');
+    const onB = await free(c.b!.url);
+    assert.is(onB.status, 503);
+    assert.ok(onB.retryAfter > 60, `Retry-After ${onB.retryAfter} s: until the daily reset`);
+    assert.is(c.up!.free429Count, refused, 'b sent nothing upstream that OpenRouter would refuse');
+    assert.is(await chat(c.b!.url), 200, 'paid models still work on b');
+  } finally {
+    c.up!.freeTier(undefined);
+  }
+});
+
 s('exactly one replica holds the lease', async (c) => {
   if (c.skip) return;
   const statuses = await Promise.all([c.adminA!, c.adminB!].map(async (admin) => (await admin.get('/admin/app-status')).json));
