@@ -26,7 +26,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       key.totalTokens += d.total_tokens;
       key.lastUsedAt = Math.max(key.lastUsedAt ?? 0, d.last_used_at);
       key.consecutiveFailures = 0;
-      if (d.free) countFree(key, d.free, event.at);
+      if (d.free) countFree(key, d.free, d.last_free_at ?? event.at);
       return state;
     }
     case 'KeyFailed': {
@@ -37,7 +37,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       key.totalRequests += count;
       key.totalFailures += count;
       if (escalates(key, event.data.class, event.at, event.data.scope)) key.consecutiveFailures += 1;
-      if (event.data.free) countFree(key, event.data.free, event.at);
+      if (event.data.free) countFree(key, event.data.free, event.data.last_free_at ?? event.at);
       key.lastFailureAt = Math.max(key.lastFailureAt ?? 0, event.at);
       key.lastFailureClass = event.data.class;
       key.lastError = event.data.reason;

@@ -15,6 +15,7 @@ export interface KeyUsedData {
   total_tokens: number;
   last_used_at: number; // ms since epoch
   free?: number; // how many of `count` were `:free` requests (counted against the key's daily free quota)
+  last_free_at?: number; // the last of those, when coalesced with later paid ones (default: the event's time)
 }
 export interface KeyFailedData {
   class: FailureClass;
@@ -23,6 +24,7 @@ export interface KeyFailedData {
   consecutive: number; // the key's consecutive failures after this one, as seen by the writer
   count?: number; // coalesced transient failures (default 1)
   free?: number; // how many of them were `:free` requests (OpenRouter counts refused ones too)
+  last_free_at?: number; // the last of those, when coalesced with later paid ones (default: the event's time)
   scope?: LimitScope; // for limits: only 'key' may escalate; absent means 'key'
 }
 export interface KeyCooledData { until: number; seconds: number }

@@ -26,6 +26,7 @@ export class PendingBatch {
           completion_tokens: a.completion_tokens + b.completion_tokens,
           total_tokens: a.total_tokens + b.total_tokens,
           last_used_at: Math.max(a.last_used_at, b.last_used_at),
+          ...freeTail(open, event),
         };
         open.at = Math.max(open.at, event.at);
         return;
@@ -38,10 +39,8 @@ export class PendingBatch {
     if (event.type === 'KeyFailed' && id !== null && neverEscalates(event)) {
       const open = this.openFail.get(id);
       if (open && open.data.class === event.data.class && open.data.scope === event.data.scope) {
-        const a = open.data;
-        const b = event.data;
-        open.data = { ...b, count: (a.count ?? 1) + (b.count ?? 1), free: (a.free ?? 0) + (b.free ?? 0) || undefined };
-        if (open.data.free === undefined) delete open.data.free;
+        const { free: _free, last_free_at: _last, ...latest } = event.data;
+        open.data = { ...latest, count: (open.data.count ?? 1) + (event.data.count ?? 1), ...freeTail(open, event) };
         open.at = Math.max(open.at, event.at);
         return;
       }
@@ -69,6 +68,16 @@ export class PendingBatch {
     for (const e of batch) this.add(e);
     for (const e of later) this.add(e);
   }
+}
+
+type Counted = EventOf<'KeyUsed'> | EventOf<'KeyFailed'>;
+
+/** The free count and the time of the last free attempt of two coalesced events (a restart needs it). */
+function freeTail(a: Counted, b: Counted): { free?: number; last_free_at?: number } {
+  const free = (a.data.free ?? 0) + (b.data.free ?? 0);
+  if (free === 0) return {};
+  const lastOf = (e: Counted) => (e.data.free ? e.data.last_free_at ?? e.at : 0);
+  return { free, last_free_at: Math.max(lastOf(a), lastOf(b)) };
 }
 
 function neverEscalates(e: EventOf<'KeyFailed'>): boolean {
