@@ -44,6 +44,10 @@ export const CONFIG_SPEC: readonly Spec[] = [
   { name: 'KEY_MAX_COOLDOWN_SECONDS', def: '86400', type: int(1, 86400 * 30), doc: 'cap on the dynamic cooldown' },
   { name: 'KEY_MAX_CONSECUTIVE_FAILURES', def: '3', type: int(1, 1000), doc: 'consecutive key failures that make a key inactive (live setting)' },
   { name: 'RETRY_WITH_NEW_KEY_COUNT', def: '4', type: int(0, 100), doc: 'extra keys one request may try after the first fails (live setting)' },
+  { name: 'FREE_REQUESTS_PER_WINDOW', def: '20', type: int(1, 100_000), doc: 'requests one key may send to :free models per window, until OpenRouter names its own limit (live setting)' },
+  { name: 'FREE_WINDOW_SECONDS', def: '60', type: int(1, 86400), doc: 'length of the free-model window counted per key (live setting)' },
+  { name: 'FREE_REQUESTS_PER_DAY', def: '50', type: int(1, 10_000_000), doc: 'requests one key may send to :free models per UTC day, until OpenRouter names its own quota (live setting)' },
+  { name: 'WAIT_FOR_KEY_MS', def: '3000', type: int(0, 60_000), doc: 'a request no key can serve now waits up to this long for the earliest key to return; 0 answers at once (live setting)' },
   { name: 'HEALTH_CHECK_INTERVAL_SECONDS', def: '300', type: int(1, 86400), doc: 'how often inactive keys are probed with GET /key (live setting)' },
   { name: 'HEALTH_CHECK_CONCURRENCY', def: '4', type: int(1, 64), doc: 'probes in flight at once' },
   { name: 'HEALTH_CHECK_TIMEOUT_SECONDS', def: '10', type: int(1, 600), doc: 'timeout of one probe' },
@@ -83,6 +87,7 @@ export interface Config {
   requestTimeoutSeconds: number; streamIdleTimeoutSeconds: number;
   keyFailureCooldownSeconds: number; keyMaxCooldownSeconds: number; keyMaxConsecutiveFailures: number;
   retryWithNewKeyCount: number;
+  freeRequestsPerWindow: number; freeWindowSeconds: number; freeRequestsPerDay: number; waitForKeyMs: number;
   healthCheckIntervalSeconds: number; healthCheckConcurrency: number; healthCheckTimeoutSeconds: number;
   httpReferer: string | undefined; xTitle: string | undefined;
   openrouterBaseUrl: string; modelsCacheSeconds: number; bodyLimitBytes: number;
@@ -136,6 +141,8 @@ export function parseConfig(env: Env): Config {
     requestTimeoutSeconds: n('REQUEST_TIMEOUT_SECONDS'), streamIdleTimeoutSeconds: n('STREAM_IDLE_TIMEOUT_SECONDS'),
     keyFailureCooldownSeconds: n('KEY_FAILURE_COOLDOWN_SECONDS'), keyMaxCooldownSeconds: n('KEY_MAX_COOLDOWN_SECONDS'),
     keyMaxConsecutiveFailures: n('KEY_MAX_CONSECUTIVE_FAILURES'), retryWithNewKeyCount: n('RETRY_WITH_NEW_KEY_COUNT'),
+    freeRequestsPerWindow: n('FREE_REQUESTS_PER_WINDOW'), freeWindowSeconds: n('FREE_WINDOW_SECONDS'),
+    freeRequestsPerDay: n('FREE_REQUESTS_PER_DAY'), waitForKeyMs: n('WAIT_FOR_KEY_MS'),
     healthCheckIntervalSeconds: n('HEALTH_CHECK_INTERVAL_SECONDS'), healthCheckConcurrency: n('HEALTH_CHECK_CONCURRENCY'),
     healthCheckTimeoutSeconds: n('HEALTH_CHECK_TIMEOUT_SECONDS'),
     httpReferer: o('HTTP_REFERER'), xTitle: o('X_TITLE'),

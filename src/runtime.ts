@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
+import type { FreeLimits } from './domain/free-pacer';
 import type { Random } from './domain/weighted-index';
 import { KeyCommands } from './keys/key-commands';
 import { SecretCache } from './keys/secret-cache';
@@ -63,12 +64,14 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     const events = new EventStore(db, origin);
     const snapshots = new SnapshotStore(db);
     let leader: () => boolean = () => true;
-    const projection = new Projection({
+    let settings: LiveSettings | null = null;
+    const projection: Projection = new Projection({
       events, snapshots, log, now: opts.now, random: opts.random,
       flushMs: config.eventFlushMs, snapshotEvery: config.snapshotEveryEvents, snapshotsKept: config.snapshotsKept,
       isLeader: () => leader(),
       // With MySQL the replication writes snapshots, of the log-order state (src/replica).
       writesSnapshots: db.type === 'mysql' ? () => false : undefined,
+      freeLimits: (): FreeLimits => (settings ?? new LiveSettings(config, projection)).freeLimits(),
     });
     const loaded = await projection.load();
     const secrets = new SecretCache(secretStore, log, events);
@@ -78,7 +81,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     const commands = new KeyCommands(projection, secretStore, secrets);
     const rt: Runtime = {
       config, log, origin, startedAt: Date.now(), db, events, snapshots, meta, secretStore, projection, secrets, commands,
-      settings: new LiveSettings(config, projection), secretSettings, generatedPassword, metrics: createMetrics(),
+      settings: (settings = new LiveSettings(config, projection)), secretSettings, generatedPassword, metrics: createMetrics(),
       load: { fromSnapshot: loaded.fromSnapshot, replayed: loaded.replayed, ms: performance.now() - started },
       isLeader: () => leader(),
       setLeader: (check) => { leader = check; },

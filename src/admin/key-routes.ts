@@ -20,13 +20,14 @@ const MAX_KEY_DATA = 5 * 1024 * 1024;
 
 export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): void {
   const now = () => rt.projection.now();
+  const freeOut = (k: KeyState, at: number) => rt.projection.free.outUntil(k, at);
 
   app.get('/key-status', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { page, limit } = pageQuery(q, 10);
     return keyTable(rt.projection.state, {
       page, limit, status: optionalEnum('status', q.status, KEY_STATUSES), q: optionalText('q', q.q, 256),
-    }, now());
+    }, now(), freeOut);
   });
 
   app.post('/add-keys', async (req) => {
@@ -117,5 +118,5 @@ async function resolveKey(rt: Runtime, req: FastifyRequest, action: KeyAccessAct
 function row(rt: Runtime, id: string) {
   const key = rt.projection.state.keys[id];
   if (!key) throw new ApiError('not_found', `key ${id} was deleted meanwhile`, { param: 'id' });
-  return keyRow(key, rt.projection.now());
+  return keyRow(key, rt.projection.now(), (k, at) => rt.projection.free.outUntil(k, at));
 }

@@ -21,7 +21,7 @@ const dropProtoKeys = (key: string, value: unknown) => (key === '__proto__' || k
 /** `probe` is the health check's probeKey unless a test swaps it. */
 export interface AdminOptions { rt: Runtime; probe?: ProbeNow }
 
-export async function adminPlugin(app: FastifyInstance, { rt, probe = probeKey }: AdminOptions): Promise<void> {
+export async function adminPlugin(app: FastifyInstance, { rt, probe = checkNow }: AdminOptions): Promise<void> {
   followLogLevel(app, rt);
   const sessions = await registerSessions(app, rt);
   app.addHook('onRequest', csrfGuard);
@@ -54,3 +54,6 @@ export async function adminPlugin(app: FastifyInstance, { rt, probe = probeKey }
     eventsRoutes(api, rt);
   });
 }
+
+/** "Check now": an admin's probe, which also ends a cooldown when the key passes. */
+const checkNow: ProbeNow = (rt, id) => probeKey(rt, id, undefined, true);

@@ -49,7 +49,7 @@ const FAILURE_CLASSES = ['credential', 'quota', 'rate_limit', 'transient', 'call
 
 function keyRule(type: EventType): 'required' | 'none' | 'optional' {
   switch (type) {
-    case 'KeyAdded': case 'KeyUsed': case 'KeyFailed': case 'KeyCooled': case 'KeyDeactivated':
+    case 'KeyAdded': case 'KeyUsed': case 'KeyFailed': case 'KeyCooled': case 'KeyFreeCooled': case 'KeyDeactivated':
     case 'KeyReactivated': case 'KeyWeightChanged': case 'KeyDeleted': case 'KeyProbed':
       return 'required';
     case 'SettingsChanged': case 'AdminLoginSucceeded': case 'AdminLoginFailed': case 'AdminLoggedOut':
@@ -65,11 +65,15 @@ function checkPayload(type: EventType, d: D): string | null {
   switch (type) {
     case 'KeyAdded': return need(count(d.weight) && text(d.masked) && text(d.suffix), 'weight, masked and suffix');
     case 'KeyUsed':
-      return need(['count', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'last_used_at'].every((f) => count(d[f])), 'counts');
+      return need(['count', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'last_used_at'].every((f) => count(d[f])) && freeCounts(d), 'counts');
     case 'KeyFailed':
       return need(oneOf(d.class, FAILURE_CLASSES) && count(d.consecutive) && status(d.status) && text(d.reason)
-        && (d.count === undefined || count(d.count)), 'class, status, reason and consecutive');
+        && (d.count === undefined || count(d.count)) && freeCounts(d)
+        && (d.scope === undefined || oneOf(d.scope, ['key', 'free', 'model'])), 'class, status, reason and consecutive');
     case 'KeyCooled': return need(num(d.until) && num(d.seconds), 'until and seconds');
+    case 'KeyFreeCooled':
+      return need(num(d.until) && num(d.seconds) && count(d.strikes) && oneOf(d.window, ['minute', 'day'])
+        && (d.limit === null || count(d.limit)) && text(d.reason), 'until, seconds, strikes, window, limit and reason');
     case 'KeyDeactivated': return need(text(d.reason), 'reason');
     case 'KeyReactivated': return need(oneOf(d.by, ['probe', 'cooldown', 'admin']), 'by');
     case 'KeyWeightChanged': return need(count(d.weight) && count(d.previous), 'weight and previous');
@@ -84,6 +88,11 @@ function checkPayload(type: EventType, d: D): string | null {
         && oneOf(d.outcome, ['unchanged', 'not_found', 'ambiguous']) && text(d.ref) && text(d.client), 'action, outcome, ref and client');
     default: return unreachable(type);
   }
+}
+
+/** The optional `:free` share of a coalesced KeyUsed or KeyFailed. */
+function freeCounts(d: D): boolean {
+  return (d.free === undefined || count(d.free)) && (d.last_free_at === undefined || num(d.last_free_at));
 }
 
 function unreachable(type: never): never {

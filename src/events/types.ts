@@ -3,6 +3,8 @@
 
 export type FailureClass = 'credential' | 'quota' | 'rate_limit' | 'transient' | 'caller';
 export type ReactivatedBy = 'probe' | 'cooldown' | 'admin';
+/** What a limit takes out (DESIGN.md "Key lifecycle and limits"): the whole key, the key for `:free` models, or only the model. */
+export type LimitScope = 'key' | 'free' | 'model';
 export type Actor = 'admin' | 'proxy' | 'probe' | 'system' | 'seed';
 
 export interface KeyAddedData { weight: number; masked: string; suffix: string }
@@ -12,6 +14,8 @@ export interface KeyUsedData {
   completion_tokens: number;
   total_tokens: number;
   last_used_at: number; // ms since epoch
+  free?: number; // how many of `count` were `:free` requests (counted against the key's daily free quota)
+  last_free_at?: number; // the last of those, when coalesced with later paid ones (default: the event's time)
 }
 export interface KeyFailedData {
   class: FailureClass;
@@ -19,9 +23,16 @@ export interface KeyFailedData {
   reason: string; // short and scrubbed
   consecutive: number; // the key's consecutive failures after this one, as seen by the writer
   count?: number; // coalesced transient failures (default 1)
+  free?: number; // how many of them were `:free` requests (OpenRouter counts refused ones too)
+  last_free_at?: number; // the last of those, when coalesced with later paid ones (default: the event's time)
+  scope?: LimitScope; // for limits: only 'key' may escalate; absent means 'key'
 }
 export interface KeyCooledData { until: number; seconds: number }
 export interface KeyDeactivatedData { reason: string }
+/** The key is out of `:free` requests until `until` (ms); `limit` is OpenRouter's X-RateLimit-Limit for `window`. */
+export interface KeyFreeCooledData {
+  until: number; seconds: number; window: 'minute' | 'day'; limit: number | null; strikes: number; reason: string;
+}
 export interface KeyReactivatedData { by: ReactivatedBy }
 export interface KeyWeightChangedData { weight: number; previous: number }
 export interface KeyDeletedData { masked: string }
@@ -42,6 +53,7 @@ interface EventShapes {
   KeyUsed: KeyUsedData;
   KeyFailed: KeyFailedData;
   KeyCooled: KeyCooledData;
+  KeyFreeCooled: KeyFreeCooledData;
   KeyDeactivated: KeyDeactivatedData;
   KeyReactivated: KeyReactivatedData;
   KeyWeightChanged: KeyWeightChangedData;
@@ -56,7 +68,7 @@ interface EventShapes {
 
 export type EventType = keyof EventShapes;
 export const EVENT_TYPES = [
-  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
+  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyFreeCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
   'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'AdminKeyAccessed',
 ] as const satisfies readonly EventType[];

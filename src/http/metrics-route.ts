@@ -38,7 +38,7 @@ export function registerMetrics(app: FastifyInstance, rt: Runtime): void {
 function refreshGauges(rt: Runtime): void {
   const m = rt.metrics;
   const now = rt.projection.now();
-  const counts: Record<KeyStatus, number> = { active: 0, cooling: 0, inactive: 0 };
+  const counts: Record<KeyStatus, number> = { active: 0, cooling: 0, inactive: 0, disabled: 0 };
   for (const key of Object.values(rt.projection.state.keys)) counts[keyStatus(key, now)]++;
   for (const status of KEY_STATUSES) m.keys.set({ status }, counts[status]);
   const stats = rt.projection.stats;

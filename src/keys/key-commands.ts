@@ -2,6 +2,7 @@
 // Each is durable before it returns.
 
 import { keyId, keySuffix, maskKey, parseKeyLines, MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
+import { decideSetActive } from '../domain/decide-key';
 import type { KeyState } from '../domain/pool-state';
 import type { Actor, KeyAccessAction, KeyAccessOutcome, NewEvent } from '../events/types';
 import type { Projection } from '../projection/projection';
@@ -132,12 +133,8 @@ export class KeyCommands {
   async setActive(id: string, active: boolean, actor: Actor, reason = 'deactivated by the admin', audit?: AccessAudit): Promise<KeyState | null> {
     const now = this.projection.now();
     await this.projection.command((state) => {
-      const key = state.keys[id];
-      if (!key) return { events: [], result: null };
-      const events: NewEvent[] = [];
-      if (active && (!key.active || key.coolUntil !== null)) events.push({ type: 'KeyReactivated', at: now, key_id: id, actor, data: { by: 'admin' } });
-      if (!active && key.active) events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor, data: { reason } });
-      if (events.length === 0 && audit) events.push(accessed(now, id, active ? 'activate' : 'deactivate', 'unchanged', audit));
+      const events = decideSetActive(state, id, active, actor, now, reason);
+      if (events.length === 0 && audit && state.keys[id]) events.push(accessed(now, id, active ? 'activate' : 'deactivate', 'unchanged', audit));
       return { events, result: null };
     });
     return this.projection.state.keys[id] ?? null;

@@ -25,6 +25,7 @@ export function failureFromResponse(status: number, headers: IncomingHttpHeaders
     message: shortReason(message, [secret]),
     retryAfterSeconds: parseRetryAfter(header(headers, 'retry-after') ?? headerIn(metaHeaders, 'retry-after') ?? availability?.retry_after, now),
     rateLimitResetMs: parseReset(header(headers, 'x-ratelimit-reset') ?? headerIn(metaHeaders, 'x-ratelimit-reset'), now),
+    rateLimitLimit: parseLimit(header(headers, 'x-ratelimit-limit') ?? headerIn(metaHeaders, 'x-ratelimit-limit')),
     providerName: typeof provider === 'string' && provider !== '' ? provider : null,
     retryable: typeof availability?.retryable === 'boolean' ? availability.retryable : null,
   };
@@ -130,4 +131,10 @@ export function parseReset(v: unknown, now: number): number | null {
   if (n >= 1e11) return Math.round(n); // ms since the epoch
   if (n >= 1e9) return Math.round(n * 1000); // seconds since the epoch
   return Math.round(now + n * 1000); // seconds from now
+}
+
+/** X-RateLimit-Limit: the count the limit allows (a positive integer), or null. */
+export function parseLimit(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n > 0 && n <= 1_000_000 ? n : null;
 }

@@ -5,7 +5,8 @@
 
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import { classify, failureEvents, floorUntil, type UpstreamFailure } from '../domain/failure-policy';
+import { decideUse } from '../domain/decide-key';
+import { classify, decideFailure, floorUntil, type UpstreamFailure } from '../domain/failure-policy';
 import type { FailureClass } from '../events/types';
 import { ERRORS, type ErrorCode } from '../http/errors';
 import type { Runtime } from '../runtime';
@@ -16,6 +17,7 @@ import { Attempt, AttemptPhase, type AttemptHandler, type Outcome } from './atte
 import { failureFromNetwork, failureFromResponse, failureInBand } from './classify-response';
 import type { GenerationMemory } from './generation-memory';
 import type { Protocol } from './protocols/protocol';
+import { cancelWait, earliestKey, retryAfterSeconds, waitForKey, type KeyWait } from './key-wait';
 import type { AttemptClass, ProxyMetrics } from './proxy-metrics';
 import { usageFields, type AttemptSummary, type RequestDoneHook, type RequestOutcome, type RequestSummary } from './request-summary';
 import { SseRelay, Verdict } from './sse-relay';
@@ -64,6 +66,10 @@ export class Exchange implements AttemptHandler {
   private attempts = 0;
   private last: LastFailure | null = null;
   private done = false;
+  private wait: KeyWait | null = null;
+  private waitedMs = 0;
+  /** For a `:free` model: only keys with room in their free window and day are picked. */
+  private readonly free: boolean;
   private reported = false;
   private outcome: RequestOutcome = 'upstream_error';
   private usage: Usage | null = null;
@@ -71,6 +77,7 @@ export class Exchange implements AttemptHandler {
   private sentAt: number | null = null;
 
   constructor(readonly ctx: ProxyContext, private readonly reply: FastifyReply, readonly req: ClientRequest) {
+    this.free = req.model !== null && req.model.trim().endsWith(':free');
     this.res = reply.raw as Res;
     this.at = ctx.rt.projection.now();
     this.relay = req.stream ? new SseRelay(reply.raw, ctx.metrics.m.streamsInFlight, req.protocol.sse) : null;
@@ -159,9 +166,13 @@ export class Exchange implements AttemptHandler {
     const max = 1 + rt.settings.retryWithNewKeyCount;
     while (this.attempts < max) {
       const t0 = performance.now();
-      const key = rt.projection.pick(this.tried);
+      const key = rt.projection.pick(this.tried, this.free);
       metrics.m.pickSeconds.observe((performance.now() - t0) / 1000);
-      if (key === null) break;
+      if (key === null) {
+        this.wait = waitForKey(rt, this.free, this.waitedMs, () => { this.waitedMs += this.wait?.ms ?? 0; this.wait = null; if (!this.done) this.next(); });
+        if (this.wait) return;
+        break;
+      }
       this.tried.push(key.id);
       const secret = rt.secrets.get(key.id);
       if (secret === undefined) continue; // added on another replica a moment ago: its secret is on the way
@@ -202,7 +213,9 @@ export class Exchange implements AttemptHandler {
     const key = rt.projection.state.keys[a.keyId];
     const reason = shortReason(f.status === null ? f.message : `${f.status} ${f.message}`, [a.secret]);
     if (key) {
-      for (const e of failureEvents(key, cls, f, reason, rt.settings.policy(), rt.projection.now())) rt.projection.record(e);
+      const jitterMs = Math.floor(rt.projection.random() * 1000); // keys resting until one reset return spread out
+      const events = decideFailure({ key, cls, failure: f, reason, settings: rt.settings.policy(), now: rt.projection.now(), free: this.free, jitterMs });
+      for (const e of events) rt.projection.record(e);
     }
     this.note(a, cls, f.status, reason);
     const logged = { key_id: a.keyId, class: cls, status: f.status, reason, attempt: this.attempts };
@@ -229,13 +242,7 @@ export class Exchange implements AttemptHandler {
       this.generationId = generationId;
       this.ctx.generations.remember(generationId, a.keyId, now);
     }
-    rt.projection.record({
-      type: 'KeyUsed', at: now, key_id: a.keyId, actor: 'proxy',
-      data: {
-        count: 1, prompt_tokens: u?.prompt_tokens ?? 0, completion_tokens: u?.completion_tokens ?? 0,
-        total_tokens: u?.total_tokens ?? 0, last_used_at: now,
-      },
-    });
+    for (const e of decideUse({ id: a.keyId, now, free: this.free, usage: u })) rt.projection.record(e);
   }
 
   private note(a: Attempt, outcome: AttemptClass, status: number | null, reason: string | null): void {
@@ -247,18 +254,21 @@ export class Exchange implements AttemptHandler {
     const last = this.last;
     const n = this.attempts;
     const tries = `${n} key${n === 1 ? '' : 's'} tried`;
+    const now = this.ctx.rt.projection.now();
+    const back = retryAfterSeconds(earliestKey(this.ctx.rt, this.free), now);
     if (last === null) {
       this.outcome = 'no_available_keys';
-      return this.sendFailure('no_available_keys', 'no upstream API key is available right now: every key is inactive or cooling down; try again later or add keys in the admin dashboard');
+      const why = this.free ? 'every key is inactive, cooling down or out of free-model requests for now' : 'every key is inactive or cooling down';
+      const when = back === null ? 'try again later or add keys in the admin dashboard' : `the earliest key returns in ${back} s`;
+      return this.sendFailure('no_available_keys', `no upstream API key is available right now: ${why}; ${when}`, back);
     }
     this.outcome = 'upstream_error';
     const detail = `last upstream error: ${last.failure.message}`;
     switch (last.cls) {
       case 'rate_limit':
       case 'quota': {
-        const now = this.ctx.rt.projection.now();
-        const floor = floorUntil(last.failure, now);
-        const retryAfter = floor > now ? Math.ceil((floor - now) / 1000) : null;
+        const floor = floorUntil(last.failure, now, this.ctx.rt.config.keyMaxCooldownSeconds);
+        const retryAfter = back ?? (floor > now ? Math.ceil((floor - now) / 1000) : null);
         return this.sendFailure('rate_limited', `the upstream rate-limited the request (${tries}); ${detail}`, retryAfter);
       }
       case 'credential':
@@ -313,6 +323,8 @@ export class Exchange implements AttemptHandler {
   clientClosed(): void {
     if (this.done) return;
     this.finish();
+    cancelWait(this.wait);
+    this.wait = null;
     this.outcome = 'client_closed';
     const a = this.attempt;
     this.attempt = null;
@@ -332,6 +344,8 @@ export class Exchange implements AttemptHandler {
    */
   shutdown(): void {
     if (this.done) return;
+    cancelWait(this.wait);
+    this.wait = null;
     const a = this.attempt;
     this.attempt = null;
     const flowing = a?.phase === AttemptPhase.Flowing;

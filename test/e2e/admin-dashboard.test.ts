@@ -134,9 +134,27 @@ t('the matrix refreshes by itself and keeps the selection', async (ctx) => {
   const keyId = (await row.getAttribute('data-key-id'))!;
   await row.locator(id('key-select')).check();
   await s.rt.commands.setActive(keyId, false, 'admin'); // as if another admin or the proxy did it
-  await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="inactive"]`, { timeout: 8000 });
+  await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="disabled"]`, { timeout: 8000 });
   assert.ok(await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).isChecked(), 'still selected after the refresh');
   await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).uncheck();
+});
+
+t('a cooling row offers Activate, which ends the cooldown; a disabled one is in its own filter', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  const keyId = (await page.locator(id('key-row')).nth(2).getAttribute('data-key-id'))!;
+  const now = s.rt.projection.now();
+  s.rt.projection.record({ type: 'KeyCooled', at: now, key_id: keyId, actor: 'proxy', data: { until: now + 600_000, seconds: 600 } });
+  const row = `[data-testid="key-row"][data-key-id="${keyId}"]`;
+  await page.waitForSelector(`${row}[data-status="cooling"]`, { timeout: 8000 });
+  assert.is((await page.textContent(`${row} ${id('key-toggle')}`))?.trim(), 'Activate');
+  await page.click(`${row} ${id('key-toggle')}`);
+  await page.waitForSelector(`${row}[data-status="active"]`, { timeout: 8000 });
+  assert.is(s.rt.projection.state.keys[keyId].coolUntil, null);
+  await page.click(id('filter-disabled'));
+  await page.waitForSelector(`[data-testid="key-row"][data-status="disabled"]`);
+  assert.is(await page.locator(`[data-testid="key-row"]:not([data-status="disabled"])`).count(), 0, 'only disabled keys');
+  await page.click(id('filter-all'));
 });
 
 t('change a setting and see it applied', async (ctx) => {

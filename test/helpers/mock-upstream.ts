@@ -65,6 +65,22 @@ export interface MockUpstreamOptions {
   answerTools?: boolean;
   /** Keep requests in `received` (default true). Turn off for long benchmarks. */
   record?: boolean;
+  /** Count `:free` requests per key as OpenRouter does and refuse those over the limits (see FreeTier). */
+  freeTier?: FreeTier;
+}
+
+/**
+ * OpenRouter's free tier (wire doc §3): per key, `perWindow` requests to `:free` models per fixed window
+ * of `windowMs` (20 per minute) and `perDay` per UTC day (50, or 1000 with credits). Every attempt
+ * counts, refused ones too. Over the window: 429 free-models-per-min with X-RateLimit-* naming the
+ * window's end; over the day: 429 free-models-per-day naming the next UTC midnight.
+ */
+export interface FreeTier {
+  perWindow: number;
+  windowMs: number;
+  perDay: number;
+  /** The mock's clock (share the server's fake clock). Default Date.now. */
+  now?: () => number;
 }
 
 type Endpoint = 'chat' | 'text' | 'embeddings' | proto.Proto;
@@ -140,10 +156,15 @@ export class MockUpstream {
   private readonly probes = new Map<string, number>();
   private fallback: Scenario;
   private closing = false;
+  private free: FreeTier | undefined;
+  private readonly freeCounts = new Map<string, { window: number; inWindow: number; day: number; inDay: number }>();
+  /** 429s the free tier answered (per-minute and per-day), by key. */
+  readonly free429s = new Map<string, number>();
 
   constructor(private readonly opts: MockUpstreamOptions = {}) {
     this.fallback = opts.defaultScenario ?? { kind: 'ok' };
     this.models = opts.models ?? wire.defaultModels();
+    this.free = opts.freeTier;
     for (const [k, s] of Object.entries(opts.keys ?? {})) this.behave(k, s);
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = 60_000;
@@ -161,6 +182,21 @@ export class MockUpstream {
     if (list.length === 0) this.byKey.delete(key);
     else this.byKey.set(key, list);
     return this;
+  }
+
+  /** Turns OpenRouter's free-tier counting on (or off with undefined); counts start from zero. */
+  freeTier(tier: FreeTier | undefined): this {
+    this.free = tier;
+    this.freeCounts.clear();
+    this.free429s.clear();
+    return this;
+  }
+
+  /** Free-tier 429s answered so far, over every key. */
+  get free429Count(): number {
+    let n = 0;
+    for (const v of this.free429s.values()) n += v;
+    return n;
   }
 
   /** What GET /key answers for `key` (status 200|401, limit_remaining…). */
@@ -196,6 +232,9 @@ export class MockUpstream {
     this.generations.clear();
     this.keyInfos.clear();
     this.probes.clear();
+    this.free = this.opts.freeTier;
+    this.freeCounts.clear();
+    this.free429s.clear();
     this.fallback = this.opts.defaultScenario ?? { kind: 'ok' };
     this.models = this.opts.models ?? wire.defaultModels();
     for (const [k, s] of Object.entries(this.opts.keys ?? {})) this.behave(k, s);
@@ -266,7 +305,29 @@ export class MockUpstream {
         : route === '/messages' ? 'messages' : route === '/responses' ? 'responses' : undefined;
     if (!endpoint) return this.sendStatus(ctx, this.notFound());
     if (endpoint === 'embeddings') ctx.stream = false;
+    const refused = this.freeTierRefusal(rec.key, ctx.body.model);
+    if (refused) return this.sendStatus(ctx, refused);
     return this.answer(ctx, this.takeScenario(rec.key), endpoint);
+  }
+
+  /** Counts a `:free` attempt; the 429 OpenRouter would answer when the key's window or day is spent. */
+  private freeTierRefusal(key: string, model: unknown): StatusScenario | null {
+    const tier = this.free;
+    if (!tier || typeof model !== 'string' || !model.endsWith(':free')) return null;
+    const now = (tier.now ?? Date.now)();
+    const window = Math.floor(now / tier.windowMs);
+    const day = Math.floor(now / 86_400_000);
+    let c = this.freeCounts.get(key);
+    if (!c) { c = { window, inWindow: 0, day, inDay: 0 }; this.freeCounts.set(key, c); }
+    if (c.window !== window) { c.window = window; c.inWindow = 0; }
+    if (c.day !== day) { c.day = day; c.inDay = 0; }
+    c.inWindow++;
+    c.inDay++; // refused attempts count against the daily quota too
+    let refusal: StatusScenario | null = null;
+    if (c.inDay > tier.perDay) refusal = scenarios.freeModelsPerDay({ limit: tier.perDay === 1000 ? 1000 : 50, resetMs: (day + 1) * 86_400_000 });
+    else if (c.inWindow > tier.perWindow) refusal = scenarios.freeModelsPerMin((window + 1) * tier.windowMs, tier.perWindow);
+    if (refusal) this.free429s.set(key, (this.free429s.get(key) ?? 0) + 1);
+    return refusal;
   }
 
   private notFound(): StatusScenario {

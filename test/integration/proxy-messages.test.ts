@@ -73,7 +73,7 @@ t('tool use, streamed and not: the SDK assembles the tool_use block from input_j
 });
 
 t('a failing key fails over invisibly, JSON and stream: a 429 cools it, a 401 deactivates it, an error event before content costs nothing', async ({ r, sdk }) => {
-  r.mock.behave(A, scenarios.rateLimited({ retryAfterSec: 30 }));
+  r.mock.behave(A, scenarios.keyRateLimited({ retryAfterSec: 30 }));
   const msg = await sdk.messages.create(ask);
   assert.equal(msg.content.map((c) => (c.type === 'text' ? c.text : '')), ['Hello from mock']);
   assert.equal(r.mock.received.map((x) => x.key), [A, B]);

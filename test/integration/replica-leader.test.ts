@@ -24,7 +24,16 @@ s.before(async (c) => {
   const added = await c.admins.get(first)!.post('/admin/add-keys', { key_data: `${c.dead}\n${fakeKey(0x600d)}` });
   assert.is(added.json.added_count, 2, added.text);
   c.deadId = added.json.added[0].id;
-  assert.is((await c.admins.get(first)!.call('PATCH', `/admin/keys/${c.deadId}`, { active: false })).status, 200);
+  // Traffic finds it dead (a disabled key would never be probed): it goes inactive.
+  const a = c.admins.get(first)!;
+  const inactive = async () => (await a.get(`/admin/key-status?q=${c.deadId}`)).json.keys[0]?.status === 'inactive';
+  for (let i = 0; i < 50 && !(await inactive()); i++) {
+    const r = await request(`${first.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await r.body.text();
+  }
+  assert.ok(await inactive(), 'the dead key is inactive');
 });
 s.after(async (c) => {
   await c.cluster?.close();

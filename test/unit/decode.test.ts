@@ -15,6 +15,7 @@ const VALID: Record<EventType, { data: unknown; keyed: boolean }> = {
   KeyUsed: { data: ev.used('k1').data, keyed: true },
   KeyFailed: { data: ev.failed('k1', 'quota').data, keyed: true },
   KeyCooled: { data: ev.cooled('k1', T0 + 1000).data, keyed: true },
+  KeyFreeCooled: { data: { until: T0 + 60_000, seconds: 60, window: 'minute', limit: 20, strikes: 1, reason: 'free-models-per-min' }, keyed: true },
   KeyDeactivated: { data: ev.deactivated('k1').data, keyed: true },
   KeyReactivated: { data: { by: 'probe' }, keyed: true },
   KeyWeightChanged: { data: ev.weight('k1', 3).data, keyed: true },

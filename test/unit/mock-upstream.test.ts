@@ -433,4 +433,25 @@ test('/generation answers only the key that made the generation', async () => {
   await none.body.dump();
 });
 
+test('free tier: per key, N :free requests per fixed window then free-models-per-min naming the window end; refused ones count toward the day', async () => {
+  let clock = Date.UTC(2026, 11, 1, 10, 0, 30);
+  up.freeTier({ perWindow: 2, windowMs: 60_000, perDay: 4, now: () => clock });
+  const free = chat({ model: 'x/y:free' });
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) statuses.push((await post('/chat/completions', free)).statusCode);
+  assert.equal(statuses, [200, 200, 429]);
+  const r = await post('/chat/completions', free);
+  const body = (await r.body.json()) as J;
+  assert.match(body.error.message, 'free-models-per-min');
+  assert.is(r.headers['x-ratelimit-limit'], '2');
+  assert.is(r.headers['x-ratelimit-reset'], String(Date.UTC(2026, 11, 1, 10, 1, 0)));
+  assert.is((await post('/chat/completions', free, 'sk-or-v1-other')).statusCode, 200, 'counted per key');
+  assert.is((await post('/chat/completions', chat())).statusCode, 200, 'paid models are not counted');
+  clock += 60_000; // a new window, but four attempts (two refused) spent the day
+  const day = await post('/chat/completions', free);
+  assert.is(day.statusCode, 429);
+  assert.match(((await day.body.json()) as J).error.message, 'free-models-per-day');
+  assert.is(up.free429s.get(KEY), 3);
+});
+
 test.run();
