@@ -155,7 +155,7 @@ t('the request-done hook gets one summary per request: attempts with outcomes, t
   assert.ok(ctx, 'the app exposes its proxy context');
   ctx.onRequestDone = (s) => seen.push(s);
   try {
-    r.mock.behave(A, scenarios.rateLimited({ retryAfterSec: 5 }));
+    r.mock.behave(A, scenarios.keyRateLimited({ retryAfterSec: 5 }));
     await read(r.client);
     await waitUntil(() => seen.length === 1);
     const s = seen[0];
