@@ -3,7 +3,7 @@
 // cooled, rested for :free only, left alone) and what the client sees (the answer of the next key, or
 // one clear error in the protocol's own shape that the SDK raises as the right class). Also: the mock
 // speaks OpenRouter's Messages stream (the SDK throws on it directly), a client sending both
-// credentials, a key echoed on /responses, cost read from the last usage event.
+// credentials, a pool key echoed by the upstream, cost read from the last usage event, /api/v1.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -127,6 +127,18 @@ for (const p of PROTOS) {
   });
 }
 
+t('responses: store: true and previous_response_id are OpenRouter\'s 400 (stateless), passed on after one try; no key is blamed', async ({ r }) => {
+  for (const extra of [{ store: true }, { previous_response_id: 'gen-earlier' }]) {
+    const err = await r.client.responses.create({ model: 'openai/gpt-4o-mini', input: 'hi', ...extra }).then(() => null, (e: unknown) => e);
+    assert.instance(err, OpenAI.BadRequestError);
+    assert.is((err as { code: string }).code, 'invalid_prompt');
+  }
+  assert.equal(r.mock.received.map((x) => x.key), [A, A]);
+  assert.is(r.key(A).consecutiveFailures, 0);
+  const ok = await r.client.responses.create({ model: 'openai/gpt-4o-mini', input: 'hi', store: false });
+  assert.is(ok.output_text, 'Hello from mock', 'store: false (what Codex sends) is fine');
+});
+
 t('the mock speaks OpenRouter\'s Messages stream: the Anthropic SDK throws on it directly, and not through the proxy', async (ctx) => {
   const direct = new Anthropic({ baseURL: ctx.r.mock.url.replace(/\/v1$/, ''), apiKey: A, maxRetries: 0 });
   const body = { model: 'anthropic/claude-haiku-4.5', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Say hello' }] };
@@ -150,30 +162,34 @@ t('a client sending both x-api-key and Bearer: exactly one credential goes upstr
   assert.is(up.headers['x-api-key'], undefined);
 });
 
-t('/responses: a pool key echoed in content or in a failure event never reaches the client', async ({ r }) => {
-  const hex = A.slice('sk-or-v1-'.length);
-  const stream = JSON.stringify({ model: 'openai/gpt-4o-mini', input: 'hi', stream: true });
-  r.mock.behave(A, scenarios.ok({ chunks: [`full ${A} `, `bare ${hex} `, `part ${hex.slice(0, 20)} `, `tail ${hex.slice(30)}`] }));
-  const a = await raw(r.server.url, 'POST', '/v1/responses', stream);
-  assert.is(a.status, 200);
-  for (const piece of [A, hex, hex.slice(0, 20), hex.slice(30)]) assert.not.ok(a.text.includes(piece), piece.slice(0, 12));
-  assert.match(a.text, '[redacted]');
+for (const p of PROTOS) {
+  t(`${p}: a pool key echoed whole, without its prefix or in part, in content, a failure event or a JSON answer never reaches the client`, async ({ r }) => {
+    const hex = A.slice('sk-or-v1-'.length);
+    const body = (stream: boolean): string => JSON.stringify(p === 'messages'
+      ? { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], stream }
+      : { model: 'm', input: 'hi', stream });
+    r.mock.behave(A, scenarios.ok({ chunks: [`full ${A} `, `bare ${hex} `, `part ${hex.slice(0, 20)} `, `tail ${hex.slice(30)}`] }));
+    const a = await raw(r.server.url, 'POST', `/v1/${p}`, body(true));
+    assert.is(a.status, 200);
+    for (const piece of [A, hex, hex.slice(0, 20), hex.slice(30)]) assert.not.ok(a.text.includes(piece), piece.slice(0, 12));
+    assert.match(a.text, '[redacted]');
 
-  r.mock.behave(A, scenarios.midStreamError({ code: 502, message: `upstream saw key ${hex}` }));
-  const b = await raw(r.server.url, 'POST', '/v1/responses', stream);
-  assert.not.ok(b.text.includes(hex.slice(0, 16)));
-  assert.match(b.text, 'response.failed');
-  assert.not.ok(b.text.includes('[DONE]'), 'a failed stream never ends cleanly');
+    r.mock.behave(A, scenarios.midStreamError({ code: 502, message: `upstream saw key ${hex}` }));
+    const b = await raw(r.server.url, 'POST', `/v1/${p}`, body(true));
+    assert.not.ok(b.text.includes(hex.slice(0, 16)));
+    assert.match(b.text, p === 'messages' ? 'event: error' : 'response.failed');
+    assert.not.ok(b.text.includes('[DONE]') || b.text.includes('message_stop'), 'a failed stream never ends cleanly');
 
-  r.mock.behave(A, scenarios.ok({ chunks: [`json ${hex}`] }));
-  const c = await raw(r.server.url, 'POST', '/v1/responses', JSON.stringify({ model: 'openai/gpt-4o-mini', input: 'hi' }));
-  assert.not.ok(c.text.includes(hex.slice(0, 16)));
+    r.mock.behave(A, scenarios.ok({ chunks: [`json ${hex}`] }));
+    const c = await raw(r.server.url, 'POST', `/v1/${p}`, body(false));
+    assert.not.ok(c.text.includes(hex.slice(0, 16)));
 
-  r.mock.behave(A, scenarios.status(400, { error: { code: 'invalid_prompt', message: `bad key ${A}` }, metadata: null }));
-  const d = await raw(r.server.url, 'POST', '/v1/messages', JSON.stringify({ model: 'm', max_tokens: 1, messages: [] }));
-  assert.is(d.status, 400);
-  assert.not.ok(d.text.includes(hex.slice(0, 16)), 'nor in an upstream error re-wrapped in Anthropic\'s shape');
-});
+    r.mock.behave(A, scenarios.status(400, { error: { code: 400, message: `bad key ${A}` } }));
+    const d = await raw(r.server.url, 'POST', `/v1/${p}`, body(false));
+    assert.is(d.status, 400);
+    assert.not.ok(d.text.includes(hex.slice(0, 16)), 'nor in an upstream error (re-wrapped in Anthropic\'s shape on /messages)');
+  });
+}
 
 t('usage and cost come from message_delta and response.completed, streamed and not', async (ctx) => {
   const seen: RequestSummary[] = [];
