@@ -45,10 +45,10 @@ export function proxyEntry(dist: boolean): string[] {
   return dist ? ['dist/src/main.js'] : ['-r', 'tsx/cjs', 'src/main.ts'];
 }
 
-export async function startProxy(upstream: string, o: { dist: boolean; nodeArgs?: string[] }): Promise<Proxy> {
+export async function startProxy(upstream: string, o: { dist: boolean; nodeArgs?: string[]; entry?: string[] }): Promise<Proxy> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'orp-bench-proxy-'));
-  const entry = proxyEntry(o.dist);
+  const entry = o.entry ?? proxyEntry(o.dist);
   const svc = spawnService('proxy', [...(o.nodeArgs ?? []), ...entry], {
     PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production',
     DB_TYPE: 'sqlite', DB_CONNECTION_STRING_SQLITE: join(dir, 'bench.db'),

@@ -8,6 +8,10 @@
  *     --rounds N (3) --seconds N (8) --connections N (64) --modes json,sse
  *     --profile: then profile the proxy and the bare relay (node --cpu-prof) under the JSON load
  *     --json FILE: the raw figures; --max-seconds N (570): rounds left when time is up are skipped
+ *     --quiet CORES (0.5), --quiet-wait S (30): before each round, wait up to S seconds for a second in which
+ *       the machine is busy with less than CORES cores (the figure is printed with the round)
+ *     --also NAME=FILE,…: also run proxies started from FILE (e.g. a copy of an older dist/src/main.js) in
+ *       every round, so changes are measured before and after in the same run
  */
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +19,8 @@ import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
 import { summarise, type ProfileSummary } from './cpu-profile';
 import { load as runLoad, type LoadResult } from './load';
-import { cpuMs, spawnService, waitForOutput, type Service } from './procs';
-import { checkServes, proxyEntry, startMock, startProxy, stopProxy, type Upstream } from './proxy';
+import { cpuMs, spawnService, waitForOutput, waitForQuiet, type Service } from './procs';
+import { proxyEntry, startMock, startProxy, stopProxy, type Proxy, type Upstream } from './proxy';
 import { STREAM_BODY } from './streams';
 import { argNumber, argValue, Deadline, fmt, load, machine, median, table } from './stats';
 
@@ -26,8 +30,9 @@ const BODIES = { json: JSON_BODY, sse: STREAM_BODY } as const;
 type Mode = keyof typeof BODIES;
 const say = (s: string) => console.log(s);
 
-interface Target { name: 'bare' | 'proxy'; origin: string; svc: Service }
-interface Run { round: number; mode: Mode; target: Target['name']; load: LoadResult; relayUs: number; mockUs: number; relayCore: number }
+type Name = string; // 'bare', 'proxy', or a name given with --also
+interface Target { name: Name; origin: string; svc: Service }
+interface Run { round: number; mode: Mode; target: Name; load: LoadResult; relayUs: number; mockUs: number; relayCore: number }
 
 async function startBare(upstream: string, nodeArgs: string[] = []): Promise<Target> {
   const svc = spawnService('bare relay', [...nodeArgs, '-r', 'tsx/cjs', 'scripts/bench/bare-relay.ts', '--upstream', upstream, '--key', 'k1'], {}, ROOT);
@@ -94,6 +99,29 @@ function printProfile(name: string, p: ProfileSummary): void {
   say(`\nby package: ${p.packages.slice(0, 14).map((g) => `${g.name} ${fmt(g.share * 100, 1)} %`).join(', ')}`);
 }
 
+/** Rounds rotate the order of the targets, so none always runs first (or right after a warm-up). */
+function rotate<T>(xs: T[], by: number): T[] { return xs.map((_, i) => xs[(i + by) % xs.length]); }
+
+function summaryRows(runs: Run[], modes: Mode[], names: Name[]): (string | number)[][] {
+  const rows: (string | number)[][] = [];
+  for (const mode of modes) {
+    const of = (t: Name) => runs.filter((r) => r.mode === mode && r.target === t);
+    const bare = of('bare');
+    for (const name of names) {
+      const p = of(name);
+      if (!p.length) continue;
+      // A ratio per round (the two ran within seconds of each other), then the median of those.
+      const ratios = p.map((x) => x.load.rps / (bare.find((b) => b.round === x.round)?.load.rps ?? NaN)).filter(Number.isFinite);
+      rows.push([mode, name, fmt(median(p.map((x) => x.load.rps)), 0),
+        name === 'bare' ? '1' : `**${fmt(median(ratios), 2)}×**`, name === 'bare' ? '' : ratios.map((x) => fmt(x, 2)).join(' / '),
+        fmt(median(p.map((x) => x.load.p50)), 2), fmt(median(p.map((x) => x.load.p99)), 2),
+        fmt(median(p.map((x) => x.relayUs)), 0), fmt(median(p.map((x) => x.mockUs)), 0),
+        `${fmt(median(p.map((x) => x.relayCore)) * 100, 0)} %`, p.reduce((n, r) => n + r.load.errors + r.load.non2xx, 0)]);
+    }
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const dist = process.argv.includes('--dist');
   const rounds = argNumber('rounds', 3);
@@ -101,40 +129,53 @@ async function main(): Promise<void> {
   const connections = argNumber('connections', 64);
   const modes = (argValue('modes') ?? 'json,sse').split(',') as Mode[];
   for (const m of modes) if (!(m in BODIES)) throw new Error(`--modes: unknown mode ${m} (json, sse)`);
+  const also = (argValue('also') ?? '').split(',').filter(Boolean).map((x) => x.split('=') as [string, string]);
   const deadline = new Deadline(argNumber('max-seconds', 570));
   const loadBefore = load();
-  say(`relay benchmark: ${machine()}; proxy runs as \`node ${proxyEntry(dist).join(' ')}\`; load average ${loadBefore}`);
-  say(`${rounds} rounds × ${modes.join(' + ')} × (bare, proxy), ${seconds} s each at ${connections} connections (autocannon)\n`);
+  say(`relay benchmark: ${machine()}; proxy runs as \`node ${proxyEntry(dist).join(' ')}\`${also.map(([n, f]) => `, ${n} as \`node ${f}\``).join('')}; load average ${loadBefore}`);
 
   const mock: Upstream = await startMock([]);
   const runs: Run[] = [];
   const skipped: string[] = [];
   let profiles: { proxy: ProfileSummary; bare: ProfileSummary } | null = null;
+  const names: Name[] = ['bare', ...also.map(([n]) => n), 'proxy'];
+  say(`${rounds} rounds × ${modes.join(' + ')} × (${names.join(', ')}), ${seconds} s each at ${connections} connections (autocannon)\n`);
   try {
-    const proxy = await startProxy(mock.url, { dist });
-    const bare = await startBare(mock.url);
-    const proxyT: Target = { name: 'proxy', origin: proxy.origin, svc: proxy.svc };
+    const proxies: Proxy[] = [];
+    const targets: Target[] = [];
     try {
-      await checkServes(proxy.origin);
-      await checkBoth(proxyT);
-      await checkBoth(bare);
+      targets.push(await startBare(mock.url));
+      for (const [name, file] of also) {
+        const b = await startProxy(mock.url, { dist, entry: [file] });
+        proxies.push(b);
+        targets.push({ name, origin: b.origin, svc: b.svc });
+      }
+      const px = await startProxy(mock.url, { dist });
+      proxies.push(px);
+      targets.push({ name: 'proxy', origin: px.origin, svc: px.svc });
+      for (const t of targets) await checkBoth(t);
       say('warming up (3 s per target and mode, discarded)');
-      for (const mode of modes) for (const t of [bare, proxyT]) await measure(t, mock.svc, mode, connections, 3, 0);
+      for (const mode of modes) for (const t of targets) await measure(t, mock.svc, mode, connections, 3, 0);
       for (let round = 1; round <= rounds; round++) {
-        if (deadline.left < modes.length * 2 * seconds + 5) { skipped.push(`rounds ${round}–${rounds} (time budget used up)`); break; }
+        if (deadline.left < modes.length * targets.length * seconds + 5) { skipped.push(`rounds ${round}–${rounds} (time budget used up)`); break; }
+        const busy = await waitForQuiet(argNumber('quiet', 0.5), argNumber('quiet-wait', 30) * 1000);
+        say(`  round ${round}: the machine was busy with ${fmt(busy, 2)} cores just before it`);
         for (const mode of modes) {
-          const order = round % 2 ? [bare, proxyT] : [proxyT, bare];
-          const pair: Run[] = [];
-          for (const t of order) pair.push(await measure(t, mock.svc, mode, connections, seconds, round));
-          runs.push(...pair);
-          const b = pair.find((x) => x.target === 'bare')!;
-          const p = pair.find((x) => x.target === 'proxy')!;
-          say(`  round ${round} ${mode.padEnd(4)}: bare ${fmt(b.load.rps, 0)} req/s (${fmt(b.relayUs, 0)} µs CPU/req), proxy ${fmt(p.load.rps, 0)} req/s (${fmt(p.relayUs, 0)} µs CPU/req): ${fmt(p.load.rps / b.load.rps, 2)}×`);
+          const line: string[] = [];
+          let bareRps = NaN;
+          for (const t of rotate(targets, round - 1)) {
+            const r = await measure(t, mock.svc, mode, connections, seconds, round);
+            runs.push(r);
+            if (t.name === 'bare') bareRps = r.load.rps;
+            line.push(`${t.name} ${fmt(r.load.rps, 0)} req/s (${fmt(r.relayUs, 0)} µs CPU/req)`);
+          }
+          const ratios = runs.filter((r) => r.round === round && r.mode === mode && r.target !== 'bare').map((r) => `${r.target}/bare ${fmt(r.load.rps / bareRps, 2)}×`);
+          say(`  round ${round} ${mode.padEnd(4)}: ${line.join(', ')}; ${ratios.join(', ')}`);
         }
       }
     } finally {
-      await stopProxy(proxy);
-      await bare.svc.stop();
+      for (const p of proxies) await stopProxy(p);
+      for (const t of targets) if (t.name === 'bare') await t.svc.stop();
     }
     if (!process.argv.includes('--profile')) skipped.push('CPU profiles (not asked for: --profile)');
     else if (deadline.left < 2 * (seconds + 10)) skipped.push('CPU profiles (time budget used up)');
@@ -156,22 +197,7 @@ async function main(): Promise<void> {
 
   const loadAfter = load();
   say(`\n## Proxy vs bare relay — ${new Date().toISOString()}\n${machine()}; load average ${loadBefore} before, ${loadAfter} after; ${connections} connections, ${seconds} s per run, median of ${rounds} rounds\n`);
-  const rows: (string | number)[][] = [];
-  for (const mode of modes) {
-    const of = (t: Target['name']) => runs.filter((r) => r.mode === mode && r.target === t);
-    const b = of('bare');
-    const p = of('proxy');
-    if (!b.length || !p.length) continue;
-    const ratios = b.map((x) => x.load.rps).map((rps, i) => (p[i] ? p[i].load.rps / rps : NaN)).filter(Number.isFinite);
-    const errors = [...b, ...p].reduce((n, r) => n + r.load.errors + r.load.non2xx, 0);
-    rows.push([mode, fmt(median(b.map((x) => x.load.rps)), 0), fmt(median(p.map((x) => x.load.rps)), 0),
-      `**${fmt(median(ratios), 2)}×**`, ratios.map((x) => fmt(x, 2)).join(' / '),
-      `${fmt(median(b.map((x) => x.load.p50)), 2)} / ${fmt(median(p.map((x) => x.load.p50)), 2)}`,
-      `${fmt(median(b.map((x) => x.relayUs)), 0)} / ${fmt(median(p.map((x) => x.relayUs)), 0)}`,
-      `${fmt(median([...b, ...p].map((x) => x.mockUs)), 0)}`,
-      `${fmt(median(b.map((x) => x.relayCore)) * 100, 0)} % / ${fmt(median(p.map((x) => x.relayCore)) * 100, 0)} %`, errors]);
-  }
-  say(table(['mode', 'bare req/s', 'proxy req/s', 'proxy / bare', 'per round', 'p50 ms bare / proxy', 'CPU µs/req bare / proxy', 'mock µs/req', 'relay CPU (share of a core) bare / proxy', 'errors'], rows));
+  say(table(['mode', 'target', 'req/s', '/ bare', 'per round', 'p50 ms', 'p99 ms', 'CPU µs/req', 'mock µs/req', 'CPU (share of a core)', 'errors'], summaryRows(runs, modes, names)));
   if (profiles) { printProfile('proxy', profiles.proxy); printProfile('bare relay', profiles.bare); }
   for (const s of skipped) say(`skipped: ${s}`);
   const json = argValue('json');
