@@ -1,5 +1,5 @@
-// The OpenAI-compatible routes under /v1, in their own plugin scope: the raw-body JSON parser, the
-// APP_API_KEY guard and the request counter apply to them only.
+// The OpenAI-compatible routes under /v1, in their own plugin scope: the raw-body JSON parser and the
+// APP_API_KEY guard apply to them only.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../http/errors';
@@ -31,10 +31,7 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
     // (BENCHMARKS.md). Proxy routes share the app logger; their lines carry no reqId.
     scope.setChildLoggerFactory((logger) => logger);
     scope.addHook('onRequest', appKeyGuard(rt.secretSettings));
-    scope.addHook('onResponse', (req, reply, done) => {
-      ctx.metrics.request(req.routeOptions.url ?? 'unknown', reply.raw.statusCode); // raw: streams write it themselves
-      done();
-    });
+    // Responses are counted by the app-wide onResponse hook (src/http/metrics-route.ts): one hook per request.
     // On close, answers in flight get SHUTDOWN_GRACE_SECONDS to finish; then they end with an error.
     let graceTimer: NodeJS.Timeout | undefined;
     scope.addHook('preClose', (done) => {
@@ -54,7 +51,8 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
         const body = proxyBody(req);
         const bytes = upstreamBytes(body, rt.settings.defaultModel);
         new Exchange(ctx, reply, path, bytes, r.streams && body.json.stream === true).start();
-        return reply;
+        // Nothing returned: a returned reply is a thenable, and Fastify would then attach stream.finished
+        // listeners to every response to learn when it ends (BENCHMARKS.md, "Proxy vs bare relay").
       });
     }
 
