@@ -12,7 +12,10 @@ export class ProxyBody {
 export function useProxyBodyParser(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
   // Any content type is read as JSON: `curl -d` sends form-encoded by default, and the answer to
-  // a body that is not JSON is the same clear 400 whatever its declared type.
+  // a body that is not JSON is the same clear 400 whatever its declared type. application/json is
+  // named too: Fastify caches the parser it finds for a named type, while the catch-all is looked
+  // up again (the Content-Type header parsed) on every request.
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseProxyBody);
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, parseProxyBody);
 }
 
