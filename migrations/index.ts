@@ -1,9 +1,13 @@
 // The migrations, listed in code so they run the same from TypeScript sources and compiled output.
 import type { Knex } from 'knex';
 import * as initial from './001-initial';
+import * as snapshotVersion from './002-snapshot-version';
+import * as hashedSessions from './003-hashed-sessions';
 
 const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
   '001-initial': initial,
+  '002-snapshot-version': snapshotVersion,
+  '003-hashed-sessions': hashedSessions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,6 +3,7 @@
 
 import { parse as parseDotenv } from 'dotenv';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -12,7 +13,8 @@ type Kind =
   | { kind: 'string'; optional?: boolean }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'bool' }
-  | { kind: 'url' };
+  | { kind: 'url' }
+  | { kind: 'trustProxy' };
 
 interface Spec { name: string; def: string | undefined; type: Kind; doc: string; secret?: boolean }
 
@@ -42,6 +44,10 @@ export const CONFIG_SPEC: readonly Spec[] = [
   { name: 'KEY_MAX_COOLDOWN_SECONDS', def: '86400', type: int(1, 86400 * 30), doc: 'cap on the dynamic cooldown' },
   { name: 'KEY_MAX_CONSECUTIVE_FAILURES', def: '3', type: int(1, 1000), doc: 'consecutive key failures that make a key inactive (live setting)' },
   { name: 'RETRY_WITH_NEW_KEY_COUNT', def: '4', type: int(0, 100), doc: 'extra keys one request may try after the first fails (live setting)' },
+  { name: 'FREE_REQUESTS_PER_WINDOW', def: '20', type: int(1, 100_000), doc: 'requests one key may send to :free models per window, until OpenRouter names its own limit (live setting)' },
+  { name: 'FREE_WINDOW_SECONDS', def: '60', type: int(1, 86400), doc: 'length of the free-model window counted per key (live setting)' },
+  { name: 'FREE_REQUESTS_PER_DAY', def: '50', type: int(1, 10_000_000), doc: 'requests one key may send to :free models per UTC day, until OpenRouter names its own quota (live setting)' },
+  { name: 'WAIT_FOR_KEY_MS', def: '3000', type: int(0, 60_000), doc: 'a request no key can serve now waits up to this long for the earliest key to return; 0 answers at once (live setting)' },
   { name: 'HEALTH_CHECK_INTERVAL_SECONDS', def: '300', type: int(1, 86400), doc: 'how often inactive keys are probed with GET /key (live setting)' },
   { name: 'HEALTH_CHECK_CONCURRENCY', def: '4', type: int(1, 64), doc: 'probes in flight at once' },
   { name: 'HEALTH_CHECK_TIMEOUT_SECONDS', def: '10', type: int(1, 600), doc: 'timeout of one probe' },
@@ -49,12 +55,17 @@ export const CONFIG_SPEC: readonly Spec[] = [
   { name: 'X_TITLE', def: undefined, type: opt, doc: 'X-Title sent upstream (app attribution)' },
   { name: 'OPENROUTER_BASE_URL', def: 'https://openrouter.ai/api/v1', type: { kind: 'url' }, doc: 'upstream base URL (tests point it at a local mock)' },
   { name: 'MODELS_CACHE_SECONDS', def: '300', type: int(0, 86400), doc: 'how long GET /v1/models is cached' },
-  { name: 'BODY_LIMIT_BYTES', def: '10485760', type: int(1024, 1024 * 1024 * 1024), doc: 'largest request body accepted (413 above)' },
+  { name: 'BODY_LIMIT_BYTES', def: '10485760', type: int(1024, 1024 * 1024 * 1024), doc: 'largest /v1 request body accepted (413 above)' },
+  { name: 'ADMIN_BODY_LIMIT_BYTES', def: '2097152', type: int(1024, 1024 * 1024 * 1024), doc: 'largest admin request body accepted (413 above; 2 MiB holds about 25,000 keys)' },
+  { name: 'HTTP_HEADERS_TIMEOUT_SECONDS', def: '30', type: int(1, 3600), doc: 'a client must send its request headers within this time, or the connection is closed' },
+  { name: 'HTTP_REQUEST_TIMEOUT_SECONDS', def: '300', type: int(1, 86400), doc: 'a client must send its whole request (headers and body) within this time (408); answers and streams have no such deadline' },
+  { name: 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', def: '72', type: int(1, 3600), doc: 'an idle kept-alive connection is closed after this long (above a load balancer\'s usual 60 s)' },
   { name: 'SESSION_SECRET', def: undefined, type: opt, doc: 'secret for admin session cookies (32+ chars); generated once and kept in the database when unset', secret: true },
   { name: 'SESSION_IDLE_MINUTES', def: '60', type: int(1, 60 * 24 * 30), doc: 'admin session expires after this much inactivity' },
   { name: 'SESSION_MAX_HOURS', def: '24', type: int(1, 24 * 365), doc: 'admin session expires this long after login, whatever the activity' },
-  { name: 'TRUST_PROXY', def: 'false', type: { kind: 'bool' }, doc: 'trust X-Forwarded-* from a reverse proxy (client IP, https)' },
+  { name: 'TRUST_PROXY', def: 'false', type: { kind: 'trustProxy' }, doc: 'reverse proxies whose X-Forwarded-* count (client IP, https): false; true (= 1 hop); a number of hops; or a comma list of proxy addresses/CIDRs (also loopback, linklocal, uniquelocal)' },
   { name: 'LOGIN_MAX_FAILURES', def: '5', type: int(1, 1000), doc: 'failed logins from one client before it must wait' },
+  { name: 'LOGIN_MAX_FAILURES_TOTAL', def: '50', type: int(1, 1_000_000), doc: 'failed logins from all clients together within LOGIN_LOCKOUT_SECONDS before every login must wait (so many spoofed or rotating addresses cannot guess on)' },
   { name: 'LOGIN_LOCKOUT_SECONDS', def: '300', type: int(1, 86400), doc: 'how long a client that failed too often must wait' },
   { name: 'KEY_ENCRYPTION_SECRET', def: undefined, type: opt, doc: 'when set, upstream keys are stored encrypted (AES-256-GCM) with a key derived from it', secret: true },
   { name: 'SNAPSHOT_EVERY_EVENTS', def: '1000', type: int(1, 10_000_000), doc: 'write a snapshot after this many events' },
@@ -76,16 +87,22 @@ export interface Config {
   requestTimeoutSeconds: number; streamIdleTimeoutSeconds: number;
   keyFailureCooldownSeconds: number; keyMaxCooldownSeconds: number; keyMaxConsecutiveFailures: number;
   retryWithNewKeyCount: number;
+  freeRequestsPerWindow: number; freeWindowSeconds: number; freeRequestsPerDay: number; waitForKeyMs: number;
   healthCheckIntervalSeconds: number; healthCheckConcurrency: number; healthCheckTimeoutSeconds: number;
   httpReferer: string | undefined; xTitle: string | undefined;
   openrouterBaseUrl: string; modelsCacheSeconds: number; bodyLimitBytes: number;
-  sessionSecret: string | undefined; sessionIdleMinutes: number; sessionMaxHours: number; trustProxy: boolean;
-  loginMaxFailures: number; loginLockoutSeconds: number;
+  adminBodyLimitBytes: number;
+  httpHeadersTimeoutSeconds: number; httpRequestTimeoutSeconds: number; httpKeepAliveTimeoutSeconds: number;
+  sessionSecret: string | undefined; sessionIdleMinutes: number; sessionMaxHours: number; trustProxy: TrustProxy;
+  loginMaxFailures: number; loginMaxFailuresTotal: number; loginLockoutSeconds: number;
   keyEncryptionSecret: string | undefined;
   snapshotEveryEvents: number; snapshotsKept: number; eventFlushMs: number;
   replicaPollMs: number; replicaGapWaitMs: number; leaseSeconds: number;
   shutdownGraceSeconds: number; metricsToken: string | undefined;
 }
+
+/** false; a number of proxy hops to trust; or the proxies' addresses/CIDRs (fastify's trustProxy forms). */
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -124,14 +141,18 @@ export function parseConfig(env: Env): Config {
     requestTimeoutSeconds: n('REQUEST_TIMEOUT_SECONDS'), streamIdleTimeoutSeconds: n('STREAM_IDLE_TIMEOUT_SECONDS'),
     keyFailureCooldownSeconds: n('KEY_FAILURE_COOLDOWN_SECONDS'), keyMaxCooldownSeconds: n('KEY_MAX_COOLDOWN_SECONDS'),
     keyMaxConsecutiveFailures: n('KEY_MAX_CONSECUTIVE_FAILURES'), retryWithNewKeyCount: n('RETRY_WITH_NEW_KEY_COUNT'),
+    freeRequestsPerWindow: n('FREE_REQUESTS_PER_WINDOW'), freeWindowSeconds: n('FREE_WINDOW_SECONDS'),
+    freeRequestsPerDay: n('FREE_REQUESTS_PER_DAY'), waitForKeyMs: n('WAIT_FOR_KEY_MS'),
     healthCheckIntervalSeconds: n('HEALTH_CHECK_INTERVAL_SECONDS'), healthCheckConcurrency: n('HEALTH_CHECK_CONCURRENCY'),
     healthCheckTimeoutSeconds: n('HEALTH_CHECK_TIMEOUT_SECONDS'),
     httpReferer: o('HTTP_REFERER'), xTitle: o('X_TITLE'),
     openrouterBaseUrl: s('OPENROUTER_BASE_URL').replace(/\/+$/, ''), modelsCacheSeconds: n('MODELS_CACHE_SECONDS'),
-    bodyLimitBytes: n('BODY_LIMIT_BYTES'),
+    bodyLimitBytes: n('BODY_LIMIT_BYTES'), adminBodyLimitBytes: n('ADMIN_BODY_LIMIT_BYTES'),
+    httpHeadersTimeoutSeconds: n('HTTP_HEADERS_TIMEOUT_SECONDS'), httpRequestTimeoutSeconds: n('HTTP_REQUEST_TIMEOUT_SECONDS'),
+    httpKeepAliveTimeoutSeconds: n('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS'),
     sessionSecret, sessionIdleMinutes: n('SESSION_IDLE_MINUTES'), sessionMaxHours: n('SESSION_MAX_HOURS'),
-    trustProxy: v.get('TRUST_PROXY') as boolean,
-    loginMaxFailures: n('LOGIN_MAX_FAILURES'), loginLockoutSeconds: n('LOGIN_LOCKOUT_SECONDS'),
+    trustProxy: v.get('TRUST_PROXY') as TrustProxy,
+    loginMaxFailures: n('LOGIN_MAX_FAILURES'), loginMaxFailuresTotal: n('LOGIN_MAX_FAILURES_TOTAL'), loginLockoutSeconds: n('LOGIN_LOCKOUT_SECONDS'),
     keyEncryptionSecret: o('KEY_ENCRYPTION_SECRET'),
     snapshotEveryEvents: n('SNAPSHOT_EVERY_EVENTS'), snapshotsKept: n('SNAPSHOTS_KEPT'), eventFlushMs: n('EVENT_FLUSH_MS'),
     replicaPollMs: n('REPLICA_POLL_MS'), replicaGapWaitMs: n('REPLICA_GAP_WAIT_MS'), leaseSeconds: n('LEASE_SECONDS'),
@@ -164,7 +185,31 @@ function parseValue(spec: Spec, text: string | undefined): unknown {
         if (u.protocol !== 'http:' && u.protocol !== 'https:') return bad('an http(s) URL');
         return text;
       } catch { return bad('an http(s) URL'); }
+    case 'trustProxy':
+      return parseTrustProxy(text) ?? bad('false, true, a number of hops, or a comma list of proxy addresses/CIDRs');
     case 'string':
       return text;
   }
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `true` means one hop, the proxy in front of us, never "every hop": with every hop trusted the
+ * client address is the left-most X-Forwarded-For entry, which the client itself writes.
+ */
+function parseTrustProxy(text: string): TrustProxy | null {
+  const x = text.trim().toLowerCase();
+  if (['false', 'no', 'off', '0', ''].includes(x)) return false;
+  if (['true', 'yes', 'on'].includes(x)) return 1;
+  if (/^\d{1,3}$/.test(x)) return Number(x);
+  const list = x.split(',').map((p) => p.trim()).filter(Boolean);
+  const valid = (p: string) => {
+    if (PROXY_NAMES.includes(p)) return true;
+    const [addr, bits, extra] = p.split('/');
+    if (extra !== undefined || !isIP(addr)) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128);
+  };
+  return list.length && list.every(valid) ? list : null;
 }

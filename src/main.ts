@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from './config';
 import { buildApp } from './app';
 import { drainConnections } from './http/drain';
+import { openProxyWarning } from './http/open-warning';
 import { createLogger } from './logger';
 import { closeRuntime, createRuntime } from './runtime';
 
@@ -25,7 +26,14 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  Admin password (generated, shown once): ${rt.generatedPassword}\n  Set ADMIN_PASSWORD or change it in the dashboard's settings.\n\n`);
   }
   const app = await buildApp(rt, { logger: log });
+  const open = openProxyWarning(config.host, rt.secretSettings.appApiKeySet);
+  if (open !== null) { // before listening, so it precedes "Server listening" in the log
+    log.warn({ host: config.host }, open);
+    process.stderr.write(`\n  ${open}\n\n`);
+  }
   await app.listen({ port: config.port, host: config.host });
+  const { port } = app.server.address() as { port: number };
+  log.info({ admin: adminUrl(config.host, port), api: `${adminUrl(config.host, port).replace(/\/admin\/$/, '')}/v1` }, `admin dashboard: ${adminUrl(config.host, port)}`);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -54,6 +62,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The dashboard's address as a person on this machine would type it. */
+function adminUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/admin/`;
 }
 
 main().catch((err) => {

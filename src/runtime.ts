@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
+import type { FreeLimits } from './domain/free-pacer';
 import type { Random } from './domain/weighted-index';
 import { KeyCommands } from './keys/key-commands';
 import { SecretCache } from './keys/secret-cache';
@@ -12,11 +13,13 @@ import { createMetrics, observeAppends, type Metrics } from './metrics';
 import { Projection } from './projection/projection';
 import { LiveSettings } from './settings/live-settings';
 import { SecretSettings } from './settings/secret-settings';
-import { openDatabase, type Database } from './store/database';
+import { closeDatabase, openDatabase, type Database } from './store/database';
 import { EventStore } from './store/event-store';
 import { MetaStore } from './store/meta-store';
 import { SecretStore } from './store/secret-store';
 import { SnapshotStore } from './store/snapshot-store';
+import { SessionStore } from './store/session-store';
+import { SECRET_CHANGED } from './domain/evolve';
 import { claimSqliteFile, releaseSqliteFile } from './store/sqlite-owner';
 import { scrubKeySecrets } from './logger';
 import { mysqlReplication, type Replication } from './replica/replication';
@@ -61,22 +64,24 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     const events = new EventStore(db, origin);
     const snapshots = new SnapshotStore(db);
     let leader: () => boolean = () => true;
-    const projection = new Projection({
+    let settings: LiveSettings | null = null;
+    const projection: Projection = new Projection({
       events, snapshots, log, now: opts.now, random: opts.random,
       flushMs: config.eventFlushMs, snapshotEvery: config.snapshotEveryEvents, snapshotsKept: config.snapshotsKept,
       isLeader: () => leader(),
       // With MySQL the replication writes snapshots, of the log-order state (src/replica).
       writesSnapshots: db.type === 'mysql' ? () => false : undefined,
+      freeLimits: (): FreeLimits => (settings ?? new LiveSettings(config, projection)).freeLimits(),
     });
     const loaded = await projection.load();
-    const secrets = new SecretCache(secretStore, log);
+    const secrets = new SecretCache(secretStore, log, events);
     await secrets.load(projection);
     const secretSettings = new SecretSettings(meta);
-    const { generatedPassword } = await secretSettings.load(config);
+    const { generatedPassword, adminPasswordReset } = await secretSettings.load(config);
     const commands = new KeyCommands(projection, secretStore, secrets);
     const rt: Runtime = {
       config, log, origin, startedAt: Date.now(), db, events, snapshots, meta, secretStore, projection, secrets, commands,
-      settings: new LiveSettings(config, projection), secretSettings, generatedPassword, metrics: createMetrics(),
+      settings: (settings = new LiveSettings(config, projection)), secretSettings, generatedPassword, metrics: createMetrics(),
       load: { fromSnapshot: loaded.fromSnapshot, replayed: loaded.replayed, ms: performance.now() - started },
       isLeader: () => leader(),
       setLeader: (check) => { leader = check; },
@@ -92,6 +97,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     scrubKeySecrets(rt); // OpenRouter-shaped keys are masked anyway; keys of other shapes are learnt here
     observeAppends(rt.metrics, projection.appended);
     await seedOnFirstStart(rt);
+    if (adminPasswordReset) await recordPasswordReset(rt, 'system');
     if (db.type === 'mysql') {
       const replica = mysqlReplication({
         db, events, snapshots, projection, origin, log, pollMs: config.replicaPollMs, gapWaitMs: config.replicaGapWaitMs,
@@ -104,7 +110,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
     projection.start();
     return rt;
   } catch (err) {
-    await db.knex.destroy().catch(() => undefined);
+    await closeDatabase(db).catch(() => undefined);
     throw err;
   }
 }
@@ -116,6 +122,19 @@ async function seedOnFirstStart(rt: Runtime): Promise<void> {
   rt.log.info({ added: report.added_count, duplicates: report.duplicate_count, invalid: report.invalid_count, problems: report.error_messages, warnings: report.warnings }, 'seeded keys from OPENROUTER_API_KEYS');
 }
 
+/**
+ * A new admin password from outside the dashboard (a changed ADMIN_PASSWORD, or the reset script):
+ * every open session ends, the history says so, and other replicas re-read the password.
+ */
+export async function recordPasswordReset(rt: Pick<Runtime, 'db' | 'projection' | 'log'>, actor: 'system' | 'admin'): Promise<void> {
+  const ended = await new SessionStore(rt.db).closeAll();
+  rt.log.warn({ sessions_ended: ended }, 'the admin password was reset from outside the dashboard; every admin session ended');
+  await rt.projection.command(() => ({
+    events: [{ type: 'SettingsChanged', at: rt.projection.now(), key_id: null, actor, data: { changes: { admin_password: SECRET_CHANGED } } }],
+    result: null,
+  }));
+}
+
 /** Flushes, snapshots, closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
   try {
@@ -123,6 +142,6 @@ export async function closeRuntime(rt: Runtime): Promise<void> {
     await rt.projection.stop();
   } finally {
     if (rt.db.type === 'sqlite') await releaseSqliteFile(rt.meta, rt.origin).catch(() => undefined);
-    await rt.db.knex.destroy();
+    await closeDatabase(rt.db);
   }
 }

@@ -1,7 +1,7 @@
 // The admin JSON API: one fetch wrapper (same-origin cookie, JSON both ways, CSRF content type),
 // the shapes from docs/api.md, and the 401 → login redirect.
 
-export type KeyStatus = 'active' | 'cooling' | 'inactive';
+export type KeyStatus = 'active' | 'cooling' | 'inactive' | 'disabled';
 
 export interface Key {
   id: string;
@@ -17,6 +17,8 @@ export interface Key {
   last_used_time: string | null;
   last_failure_time: string | null;
   cool_down_until: string | null;
+  /** Until when the key is not used for `:free` models (still serves paid ones). */
+  free_cool_down_until?: string | null;
   last_error: string | null;
   added_at: string | null;
 }
@@ -48,6 +50,10 @@ export interface Settings {
   key_max_consecutive_failures: number;
   retry_with_new_key_count: number;
   health_check_interval_seconds: number;
+  free_requests_per_window: number;
+  free_window_seconds: number;
+  free_requests_per_day: number;
+  wait_for_key_ms: number;
   log_level: string;
   app_api_key_set: boolean;
 }

@@ -134,9 +134,9 @@ export function flatten(obj: Record<string, unknown>, prefix = ''): Array<[strin
 // ---- event sentences ----
 
 export const EVENT_TYPES = [
-  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
+  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyFreeCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
-  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut',
+  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'AdminKeyAccessed',
 ] as const;
 
 export interface EventView {
@@ -196,8 +196,16 @@ export function eventSentence(ev: EventView): string {
       const why = status !== null ? ` after ${status}` : d.reason ? ` after ${str(d.reason)}` : '';
       return `${key} cooled${secs !== null ? ` for ${duration(secs)}` : ''}${why}${until !== null ? ` (until ${dateTime(until).slice(11)})` : ''}`;
     }
+    case 'KeyFreeCooled': {
+      const secs = numOr(d.seconds);
+      const until = toMs(d.until);
+      const limit = numOr(d.limit);
+      const what = d.window === 'day' ? 'its daily free requests are spent' : 'its free requests for this minute are spent';
+      return `${key} rests for :free models${secs !== null ? ` for ${duration(secs)}` : ''}: ${what}${limit !== null ? ` (limit ${limit})` : ''}` +
+        `${until !== null ? ` (until ${dateTime(until).slice(11)})` : ''}; paid models still go`;
+    }
     case 'KeyDeactivated':
-      return `${key} deactivated${d.reason ? `: ${str(d.reason)}` : ''}`;
+      return `${key} ${ev.actor === 'admin' ? 'disabled by the admin' : 'deactivated'}${d.reason ? `: ${str(d.reason)}` : ''}`;
     case 'KeyReactivated': {
       const by = str(d.by);
       return `${key} reactivated${by === 'cooldown' ? ' after its cooldown' : by === 'probe' ? ' by a passing probe' : by ? ` by ${by}` : ''}`;
@@ -218,6 +226,10 @@ export function eventSentence(ev: EventView): string {
       return `failed admin login${d.client ? ` from ${str(d.client)}` : ''}`;
     case 'AdminLoggedOut':
       return `admin logged out${d.client ? ` (${str(d.client)})` : ''}`;
+    case 'AdminKeyAccessed': {
+      const what = d.outcome === 'unchanged' ? `changed nothing (${key} already as asked)` : d.outcome === 'ambiguous' ? `named several keys` : 'named no key';
+      return `admin ${str(d.action) || 'command'} of ${JSON.stringify(str(d.ref))} ${what}${d.client ? ` — from ${str(d.client)}` : ''}`;
+    }
     default: {
       const rest = Object.keys(d).length ? ` ${JSON.stringify(d)}` : '';
       return `${ev.type}${ev.key_id ? ` ${key}` : ''}${rest}`;

@@ -43,7 +43,7 @@ export async function runCore(): Promise<CoreReport> {
       await phase(`picks at ${n} keys`, async () => {
         const r = pickBench(n, { picks: 1_000_000, runs, linearBudget: 2e8 });
         report.picks.push(r);
-        say(`  pick at ${n} keys: fenwick ${fmt(r.fenwickNs)} ns, projection first try ${fmt(r.projectionFirstNs)} ns, projection (exclude 2) ${fmt(r.projectionExclude2Ns)} ns, linear ${fmt(r.linearNs)} ns`);
+        say(`  pick at ${n} keys: fenwick ${fmt(r.fenwickNs)} ns, projection first try ${fmt(r.projectionFirstNs)} ns, projection (exclude 2) ${fmt(r.projectionExclude2Ns)} ns, projection :free ${fmt(r.projectionFreeNs)} ns, linear ${fmt(r.linearNs)} ns`);
       });
     }
   }

@@ -1,5 +1,6 @@
 // Cost of one weighted pick: the Fenwick index (WeightedIndex.pick), the projection's pick with a
-// request's exclusion set of 2, and a naive linear-scan weighted pick as the baseline, in one run.
+// request's exclusion set of 2, a `:free` pick (the free index plus the pacer's count per key), and
+// a naive linear-scan weighted pick as the baseline, in one run.
 
 import type { Decoded } from '../../src/events/decode';
 import { silentLog } from '../../src/log';
@@ -18,6 +19,8 @@ export interface PickResult {
   /** As the proxy calls it on a request's first try: nothing tried yet. */
   projectionFirstNs: number;
   projectionExclude2Ns: number;
+  /** A `:free` request's pick: paced per key (limits high enough that the pool never fills). */
+  projectionFreeNs: number;
   baselinePicks: number;
   linearNs: number;
   /** linear / fenwick: how many times faster the index is than the scan. */
@@ -63,6 +66,7 @@ function projectionWith(ids: string[], weights: Float64Array, seed: number): Pro
   const p = new Projection({
     events: none as EventStore, snapshots: none as SnapshotStore, log: silentLog,
     flushMs: 250, snapshotEvery: 1e9, snapshotsKept: 1, random: seededRandom(seed),
+    freeLimits: () => ({ perWindow: 1e9, windowMs: 60_000, perDay: 1e12 }),
   });
   const at = Date.now();
   const rows: Decoded[] = ids.map((id, i) => ({
@@ -91,6 +95,7 @@ export function pickBench(keys: number, o: { picks: number; runs: number; linear
   const projectionFirstNs = measure(o.runs, o.picks, () => () => projection.pick(none)?.id);
   const tried = [ids[0], ids[Math.floor(keys / 2)]]; // a request that already tried two keys (failover)
   const projectionExclude2Ns = measure(o.runs, o.picks, () => () => projection.pick(tried)?.id);
+  const projectionFreeNs = measure(o.runs, o.picks, () => () => projection.pick(none, true)?.id);
 
   // The scan is O(n): bound its picks so a run stays around `linearBudget` scanned slots.
   const baselinePicks = Math.max(1_000, Math.min(o.picks, Math.floor(o.linearBudget / keys)));
@@ -100,5 +105,5 @@ export function pickBench(keys: number, o: { picks: number; runs: number; linear
     return () => linear.pick(random);
   });
 
-  return { keys, picks: o.picks, runs: o.runs, fenwickNs, projectionFirstNs, projectionExclude2Ns, baselinePicks, linearNs, speedup: linearNs / fenwickNs };
+  return { keys, picks: o.picks, runs: o.runs, fenwickNs, projectionFirstNs, projectionExclude2Ns, projectionFreeNs, baselinePicks, linearNs, speedup: linearNs / fenwickNs };
 }

@@ -2,7 +2,10 @@
 // - a browser's cross-site request (Sec-Fetch-Site: cross-site) or a foreign Origin → 403;
 // - a body type other than application/json → 415. HTML forms cannot send that type cross-site
 //   without a CORS preflight, which this server never grants.
-// Bodiless commands (logout, DELETE) still need the header; their body may be empty or `{}`.
+// A DELETE with no body may omit the content type (the original dashboard and scripts send it so):
+// browsers always preflight DELETE cross-site, which this server never grants, and the Origin and
+// Sec-Fetch-Site checks still apply. Bodiless POSTs (logout) still need the header: a cross-site
+// page can send a POST with no body and no content type without a preflight.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../http/errors';
@@ -25,10 +28,16 @@ function refuse(req: FastifyRequest): { code: 'forbidden' | 'unsupported_media_t
     return { code: 'forbidden', message: `requests from origin ${origin} are refused; use the dashboard on this host` };
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (req.method === 'DELETE' && type === '' && !hasBody(req)) return null;
   if (type !== 'application/json') {
     return { code: 'unsupported_media_type', message: 'admin commands must be sent with content-type: application/json' };
   }
   return null;
+}
+
+function hasBody(req: FastifyRequest): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function sameHost(origin: string, req: FastifyRequest): boolean {

@@ -1,17 +1,19 @@
-// GET /admin/events: the audit history, newest first, paged, filtered by key and by type.
+// GET /admin/events: the audit history, newest first, paged by seq (`before`, or `page` to jump),
+// filtered by key and by type.
 
 import type { FastifyInstance } from 'fastify';
 import { EVENT_TYPES } from '../events/types';
 import { auditPage } from '../projection/audit-view';
 import type { Runtime } from '../runtime';
-import { optionalEnum, optionalText, pageQuery } from './schemas';
+import { intParam, optionalEnum, optionalText, pageQuery, single } from './schemas';
 
 export function eventsRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get('/events', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { page, limit } = pageQuery(q, 20);
+    const before = q.before === undefined ? undefined : intParam('before', single('before', q.before), 1, Number.MAX_SAFE_INTEGER);
     return auditPage(rt.events, rt.projection.state, {
-      page, limit, keyId: optionalText('key_id', q.key_id, 64), type: optionalEnum('type', q.type, EVENT_TYPES),
+      page, limit, before, keyId: optionalText('key_id', q.key_id, 64), type: optionalEnum('type', q.type, EVENT_TYPES),
     });
   });
 }

@@ -8,6 +8,7 @@ import { ApiError } from '../http/errors';
 import { keyRow, keyTable } from '../projection/key-table';
 import type { Runtime } from '../runtime';
 import type { KeyState } from '../domain/pool-state';
+import type { KeyAccessAction } from '../events/types';
 import {
   booleanField, intParam, invalid, objectBody, optionalEnum, optionalText, pageQuery, refuseUnknown, requiredString, stringList,
 } from './schemas';
@@ -19,13 +20,14 @@ const MAX_KEY_DATA = 5 * 1024 * 1024;
 
 export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): void {
   const now = () => rt.projection.now();
+  const freeOut = (k: KeyState, at: number) => rt.projection.free.outUntil(k, at);
 
   app.get('/key-status', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { page, limit } = pageQuery(q, 10);
     return keyTable(rt.projection.state, {
       page, limit, status: optionalEnum('status', q.status, KEY_STATUSES), q: optionalText('q', q.q, 256),
-    }, now());
+    }, now(), freeOut);
   });
 
   app.post('/add-keys', async (req) => {
@@ -39,7 +41,7 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
 
   app.delete('/delete-key/:id', async (req) => {
     objectBody(req.body);
-    const key = resolveKey(rt, req);
+    const key = await resolveKey(rt, req, 'delete');
     const deleted = await rt.commands.deleteKeys([key.id], 'admin');
     if (deleted.length === 0) throw new ApiError('not_found', `no key ${key.id}`, { param: 'id' });
     return { message: `deleted key ${key.masked} (${key.id})` };
@@ -52,13 +54,17 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
     const ids = body.ids === undefined ? [] : stringList('ids', body.ids, MAX_BATCH);
     const suffixes = body.suffixes === undefined ? [] : stringList('suffixes', body.suffixes, MAX_BATCH);
     // A suffix that names several keys refuses the whole batch: nothing is deleted by a guess.
+    // A suffix that names no key is recorded (the first one per batch: a trace, not a flood).
+    let missed: string | null = null;
     for (const suffix of suffixes) {
       const r = rt.commands.resolve(suffix);
       if (r.ok) ids.push(r.key.id);
       else if (r.reason === 'ambiguous') {
+        await rt.commands.recordAccess(null, 'delete', 'ambiguous', { client: req.ip, ref: suffix });
         throw new ApiError('ambiguous_suffix', `suffix ${suffix} matches ${r.candidates.length} keys; nothing was deleted`, { param: 'suffixes', candidates: r.candidates });
-      }
+      } else missed ??= suffix;
     }
+    if (missed !== null) await rt.commands.recordAccess(null, 'delete', 'not_found', { client: req.ip, ref: missed });
     const deleted = await rt.commands.deleteKeys(ids, 'admin');
     const requested = (body.ids === undefined ? 0 : (body.ids as unknown[]).length) + suffixes.length;
     req.log.info({ deleted: deleted.length, requested }, 'admin deleted keys');
@@ -71,15 +77,16 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
     if (body.weight === undefined && body.active === undefined) throw invalid('weight', 'send weight (an integer from 1 to 1000) and/or active (true or false)');
     const weight = body.weight === undefined ? undefined : intWeight(body.weight);
     const active = body.active === undefined ? undefined : booleanField('active', body.active);
-    const key = resolveKey(rt, req);
-    if (weight !== undefined) await rt.commands.setWeight(key.id, weight, 'admin');
-    if (active !== undefined) await rt.commands.setActive(key.id, active, 'admin');
+    const key = await resolveKey(rt, req, weight !== undefined ? 'weight' : active ? 'activate' : 'deactivate');
+    const audit = { client: req.ip, ref: refOf(req) };
+    if (weight !== undefined) await rt.commands.setWeight(key.id, weight, 'admin', audit);
+    if (active !== undefined) await rt.commands.setActive(key.id, active, 'admin', undefined, audit);
     return row(rt, key.id);
   });
 
   app.post('/keys/:id/check', async (req) => {
     objectBody(req.body);
-    const key = resolveKey(rt, req);
+    const key = await resolveKey(rt, req, 'check');
     await probe(rt, key.id);
     return row(rt, key.id);
   });
@@ -90,20 +97,26 @@ function intWeight(raw: unknown): number {
   return intParam('weight', raw, MIN_WEIGHT, MAX_WEIGHT);
 }
 
-/** The key named by :id — its id, or a suffix of its secret that matches exactly one key. */
-function resolveKey(rt: Runtime, req: FastifyRequest): KeyState {
-  const id = (req.params as { id: string }).id;
-  if (!id || id.length > 256) throw invalid('id', 'id must be a key id or a key suffix');
+const refOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+
+/**
+ * The key named by :id: its id, or the exact suffix the key table shows (see KeyCommands.resolve).
+ * A reference that names no key, or several, is recorded in the history before it is refused.
+ */
+async function resolveKey(rt: Runtime, req: FastifyRequest, action: KeyAccessAction): Promise<KeyState> {
+  const id = refOf(req);
+  if (!id || id.length > 256) throw invalid('id', 'id must be a key id or the key suffix shown in the key table');
   const r = rt.commands.resolve(id);
   if (r.ok) return r.key;
+  await rt.commands.recordAccess(null, action, r.reason, { client: req.ip, ref: id });
   if (r.reason === 'ambiguous') {
     throw new ApiError('ambiguous_suffix', `suffix ${id} matches ${r.candidates.length} keys; use an id`, { param: 'id', candidates: r.candidates });
   }
-  throw new ApiError('not_found', `no key with id or suffix ${id}`, { param: 'id' });
+  throw new ApiError('not_found', `no key with id or shown suffix ${id}`, { param: 'id' });
 }
 
 function row(rt: Runtime, id: string) {
   const key = rt.projection.state.keys[id];
   if (!key) throw new ApiError('not_found', `key ${id} was deleted meanwhile`, { param: 'id' });
-  return keyRow(key, rt.projection.now());
+  return keyRow(key, rt.projection.now(), (k, at) => rt.projection.free.outUntil(k, at));
 }

@@ -3,16 +3,16 @@
 // while the admin is active); the absolute expiry is the row's. HttpOnly, SameSite=Strict, path
 // /admin, and Secure whenever the request came over HTTPS (req.protocol honours TRUST_PROXY).
 
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import secureSession from '@fastify/secure-session';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime';
 import { sendError } from '../http/errors';
-import { SessionStore } from './session-store';
+import { SessionStore } from '../store/session-store';
+import { sessionSecret } from './session-secret';
 
 export const COOKIE_NAME = 'orp_admin';
 export const COOKIE_PATH = '/admin';
-const META_SECRET = 'session_secret';
 
 declare module 'fastify' {
   interface FastifyRequest { adminSid?: string }
@@ -27,9 +27,9 @@ export interface Sessions {
   maxMs: number;
 }
 
-/** SESSION_SECRET, or one generated once and kept in the database (restarts and replicas share it). */
+/** The cookie key, derived from the session secret (session-secret.ts says where that comes from). */
 export async function sessionKey(rt: Runtime): Promise<Buffer> {
-  const secret = rt.config.sessionSecret ?? await rt.meta.setIfAbsent(META_SECRET, randomBytes(32).toString('base64url'));
+  const secret = await sessionSecret(rt.config, rt.meta, rt.log);
   return Buffer.from(hkdfSync('sha256', secret, 'openrouter-polling', 'admin session cookie', 32));
 }
 

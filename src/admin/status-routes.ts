@@ -19,6 +19,7 @@ export function statusRoutes(app: FastifyInstance, rt: Runtime): void {
     const stats = rt.projection.stats;
     const counts = statusCounts(rt.projection.state, rt.projection.now());
     const totals = rt.projection.state.totals;
+    const free = rt.projection.free.capacity(rt.projection.state, rt.projection.now());
     const body = {
       status: 'ok',
       started_at: new Date(rt.startedAt).toISOString(),
@@ -27,6 +28,8 @@ export function statusRoutes(app: FastifyInstance, rt: Runtime): void {
       memory: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, external_bytes: mem.external },
       event_loop_delay_ms: { mean: ms(loop.mean), p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
       keys: counts,
+      // The free tier: :free requests the pool can send in the current window, keys out of free requests today.
+      free: { capacity_now: free.now, window_seconds: rt.settings.freeLimits().windowMs / 1000, keys_out_of_free_today: free.outToday },
       requests: { total: totals.requests, failures: totals.failures, tokens: totals.tokens },
       events: {
         folded: stats.folded,

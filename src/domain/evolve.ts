@@ -3,7 +3,7 @@
 // and it never throws: an event that does not fit the state is ignored.
 
 import type { NewEvent } from '../events/types';
-import type { KeyState, PoolState } from './pool-state';
+import { utcDay, type KeyState, type PoolState } from './pool-state';
 
 export function evolve(state: PoolState, event: NewEvent): PoolState {
   const key = event.key_id !== null ? state.keys[event.key_id] : undefined;
@@ -26,6 +26,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       key.totalTokens += d.total_tokens;
       key.lastUsedAt = Math.max(key.lastUsedAt ?? 0, d.last_used_at);
       key.consecutiveFailures = 0;
+      if (d.free) countFree(key, d.free, d.last_free_at ?? event.at);
       return state;
     }
     case 'KeyFailed': {
@@ -35,8 +36,9 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       if (!key) return state;
       key.totalRequests += count;
       key.totalFailures += count;
-      if (escalates(key, event.data.class, event.at)) key.consecutiveFailures += 1;
-      key.lastFailureAt = event.at;
+      if (escalates(key, event.data.class, event.at, event.data.scope)) key.consecutiveFailures += 1;
+      if (event.data.free) countFree(key, event.data.free, event.data.last_free_at ?? event.at);
+      key.lastFailureAt = Math.max(key.lastFailureAt ?? 0, event.at);
       key.lastFailureClass = event.data.class;
       key.lastError = event.data.reason;
       return state;
@@ -44,8 +46,21 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
     case 'KeyCooled':
       if (key) key.coolUntil = Math.max(key.coolUntil ?? 0, event.data.until);
       return state;
+    case 'KeyFreeCooled': {
+      if (!key) return state;
+      const d = event.data;
+      key.freeCoolUntil = Math.max(key.freeCoolUntil ?? 0, d.until);
+      key.freeStrikes = d.strikes;
+      if (d.limit !== null && d.limit > 0) {
+        if (d.window === 'minute') key.freeLimitWindow = d.limit; else key.freeLimitDay = d.limit;
+      }
+      return state;
+    }
     case 'KeyDeactivated':
-      if (key) key.active = false;
+      if (!key) return state;
+      key.active = false;
+      // An admin's Deactivate is a decision, not a failure: no probe may undo it.
+      if (event.actor === 'admin') key.disabled = true;
       return state;
     case 'KeyReactivated':
       if (!key) return state;
@@ -54,9 +69,15 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
         key.coolUntil = null;
         return state;
       }
+      if (event.data.by === 'probe' && key.disabled) return state; // only an admin brings a disabled key back
       key.active = true;
       key.coolUntil = null;
       key.consecutiveFailures = 0;
+      if (event.data.by === 'admin') {
+        key.disabled = false;
+        key.freeCoolUntil = null;
+        key.freeStrikes = 0;
+      }
       return state;
     case 'KeyWeightChanged':
       if (key) key.weight = event.data.weight;
@@ -75,6 +96,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
     case 'AdminLoginSucceeded':
     case 'AdminLoginFailed':
     case 'AdminLoggedOut':
+    case 'AdminKeyAccessed':
       return state;
     default: {
       const unknown: never = event; // exhaustive: a new event type must be handled above
@@ -99,13 +121,23 @@ export function countsTowardDeactivation(failureClass: string): boolean {
  * cooling was sent before the cooldown began (concurrent requests): it is the same episode, so it
  * must not escalate the cooldown or push the key to inactive.
  */
-export function escalates(key: { coolUntil: number | null }, failureClass: string, at: number): boolean {
+export function escalates(key: { coolUntil: number | null }, failureClass: string, at: number, scope?: string): boolean {
+  if (scope === 'free' || scope === 'model') return false; // a free-tier or a model's limit is not the key's failure
   return countsTowardDeactivation(failureClass) && !(key.coolUntil !== null && key.coolUntil > at);
+}
+
+/** The key's `:free` requests on the UTC day of `at` (a new day starts from zero). */
+function countFree(key: KeyState, n: number, at: number): void {
+  key.lastFreeAt = Math.max(key.lastFreeAt ?? 0, at);
+  const day = utcDay(at);
+  if (day > key.freeDay) { key.freeDay = day; key.freeDayCount = 0; }
+  if (day === key.freeDay) key.freeDayCount += n;
 }
 
 function newKey(id: string, weight: number, masked: string, suffix: string, at: number): KeyState {
   return {
-    id, masked, suffix, weight, active: true, coolUntil: null, consecutiveFailures: 0,
+    id, masked, suffix, weight, active: true, disabled: false, coolUntil: null, consecutiveFailures: 0,
+    freeCoolUntil: null, freeStrikes: 0, freeLimitWindow: null, freeLimitDay: null, freeDay: 0, freeDayCount: 0, lastFreeAt: null,
     totalRequests: 0, totalFailures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0,
     lastUsedAt: null, lastFailureAt: null, lastFailureClass: null, lastError: null, addedAt: at,
   };

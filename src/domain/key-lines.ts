@@ -23,22 +23,31 @@ export function parseKeyLines(text: string): KeyLine[] {
   return out;
 }
 
+/**
+ * `key` or `key:weight`. Whatever follows a colon must be a plain integer weight: `key:abc`, `key:1e9`,
+ * `key:2.5` and `:5` are refused rather than stored as odd keys (a typo would otherwise become a key
+ * that fails every request). `;` and `:` never belong to a key: `k1;k2` is a mistyped separator.
+ */
 function parseEntry(entry: string, line: number): KeyLine {
   let secret = entry;
   let weight = 1;
-  const colon = entry.lastIndexOf(':');
-  if (colon > 0 && /^\s*[+-]?\d+\s*$/.test(entry.slice(colon + 1))) {
+  const colon = entry.indexOf(':');
+  if (colon !== -1) {
     secret = entry.slice(0, colon).trim();
-    weight = Number(entry.slice(colon + 1));
-    if (!Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
+    const weightText = entry.slice(colon + 1).trim();
+    if (!secret) return { line, ok: false, error: `line ${line}: the key is empty (nothing before ':')` };
+    if (weightText === '') return { line, ok: false, error: `line ${line}: weight is missing after ':'` };
+    if (!/^[+-]?\d{1,15}$/.test(weightText)) {
+      return { line, ok: false, error: `line ${line}: weight ${JSON.stringify(weightText.slice(0, 20))} is not an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT}` };
+    }
+    weight = Number(weightText);
+    if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
       return { line, ok: false, error: `line ${line}: weight must be an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT}` };
     }
-  } else if (colon > 0 && colon === entry.length - 1) {
-    return { line, ok: false, error: `line ${line}: weight is missing after ':'` };
   }
-  if (!secret) return { line, ok: false, error: `line ${line}: the key is empty` };
   if (secret.length > MAX_KEY_LENGTH) return { line, ok: false, error: `line ${line}: the key is longer than ${MAX_KEY_LENGTH} characters` };
   if (!PRINTABLE_TOKEN.test(secret)) return { line, ok: false, error: `line ${line}: the key must be one token of printable characters without spaces` };
+  if (secret.includes(';')) return { line, ok: false, error: `line ${line}: a key never contains ';': separate keys with commas or newlines` };
   const warning = OPENROUTER_KEY.test(secret) ? null : `line ${line}: ${maskKey(secret)} does not look like an OpenRouter key (sk-or-v1- and 64 hex); added anyway`;
   return { line, ok: true, secret, weight, warning };
 }

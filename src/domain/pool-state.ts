@@ -2,8 +2,8 @@
 
 import type { FailureClass } from '../events/types';
 
-export type KeyStatus = 'active' | 'cooling' | 'inactive';
-export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'cooling', 'inactive'];
+export type KeyStatus = 'active' | 'cooling' | 'inactive' | 'disabled';
+export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'cooling', 'inactive', 'disabled'];
 
 export interface KeyState {
   id: string;
@@ -11,7 +11,21 @@ export interface KeyState {
   suffix: string;
   weight: number;
   active: boolean; // false once deactivated, until a probe or an admin brings it back
+  /** Turned off by an admin: never probed, never brought back by the system, only by an admin. */
+  disabled: boolean;
   coolUntil: number | null; // ms since epoch
+  /** Not used for `:free` models before this (its free window or day is spent); paid models still go. */
+  freeCoolUntil: number | null;
+  /** Free-scope limits that came back right after the previous one ended (escalates the rest). */
+  freeStrikes: number;
+  /** Learnt from X-RateLimit-Limit on OpenRouter's free-tier 429s; null: the configured default. */
+  freeLimitWindow: number | null;
+  freeLimitDay: number | null;
+  /** `:free` requests sent with this key on UTC day `freeDay` (days since the epoch), from the log. */
+  freeDay: number;
+  freeDayCount: number;
+  /** The last `:free` attempt the log knows of (after a restart the window it was in counts as full). */
+  lastFreeAt: number | null;
   consecutiveFailures: number;
   totalRequests: number;
   totalFailures: number;
@@ -49,6 +63,7 @@ export function initialState(): PoolState {
 }
 
 export function keyStatus(key: KeyState, now: number): KeyStatus {
+  if (key.disabled) return 'disabled';
   if (!key.active) return 'inactive';
   if (key.coolUntil !== null && key.coolUntil > now) return 'cooling';
   return 'active';
@@ -56,4 +71,25 @@ export function keyStatus(key: KeyState, now: number): KeyStatus {
 
 export function isSelectable(key: KeyState, now: number): boolean {
   return keyStatus(key, now) === 'active';
+}
+
+/** Whether the key may serve a `:free` model now, as far as the log knows (pacing aside). */
+export function isFreeSelectable(key: KeyState, now: number): boolean {
+  return isSelectable(key, now) && !(key.freeCoolUntil !== null && key.freeCoolUntil > now);
+}
+
+export const DAY_MS = 86_400_000;
+export const utcDay = (ms: number): number => Math.floor(ms / DAY_MS);
+
+/** Fields added after the first snapshots were written get their neutral value. */
+export function withDefaults(key: KeyState): KeyState {
+  key.disabled ??= false;
+  key.freeCoolUntil ??= null;
+  key.freeStrikes ??= 0;
+  key.freeLimitWindow ??= null;
+  key.freeLimitDay ??= null;
+  key.freeDay ??= 0;
+  key.freeDayCount ??= 0;
+  key.lastFreeAt ??= null;
+  return key;
 }

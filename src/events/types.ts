@@ -3,6 +3,8 @@
 
 export type FailureClass = 'credential' | 'quota' | 'rate_limit' | 'transient' | 'caller';
 export type ReactivatedBy = 'probe' | 'cooldown' | 'admin';
+/** What a limit takes out (DESIGN.md "Key lifecycle and limits"): the whole key, the key for `:free` models, or only the model. */
+export type LimitScope = 'key' | 'free' | 'model';
 export type Actor = 'admin' | 'proxy' | 'probe' | 'system' | 'seed';
 
 export interface KeyAddedData { weight: number; masked: string; suffix: string }
@@ -12,6 +14,8 @@ export interface KeyUsedData {
   completion_tokens: number;
   total_tokens: number;
   last_used_at: number; // ms since epoch
+  free?: number; // how many of `count` were `:free` requests (counted against the key's daily free quota)
+  last_free_at?: number; // the last of those, when coalesced with later paid ones (default: the event's time)
 }
 export interface KeyFailedData {
   class: FailureClass;
@@ -19,9 +23,16 @@ export interface KeyFailedData {
   reason: string; // short and scrubbed
   consecutive: number; // the key's consecutive failures after this one, as seen by the writer
   count?: number; // coalesced transient failures (default 1)
+  free?: number; // how many of them were `:free` requests (OpenRouter counts refused ones too)
+  last_free_at?: number; // the last of those, when coalesced with later paid ones (default: the event's time)
+  scope?: LimitScope; // for limits: only 'key' may escalate; absent means 'key'
 }
 export interface KeyCooledData { until: number; seconds: number }
 export interface KeyDeactivatedData { reason: string }
+/** The key is out of `:free` requests until `until` (ms); `limit` is OpenRouter's X-RateLimit-Limit for `window`. */
+export interface KeyFreeCooledData {
+  until: number; seconds: number; window: 'minute' | 'day'; limit: number | null; strikes: number; reason: string;
+}
 export interface KeyReactivatedData { by: ReactivatedBy }
 export interface KeyWeightChangedData { weight: number; previous: number }
 export interface KeyDeletedData { masked: string }
@@ -29,12 +40,20 @@ export interface KeyProbedData { ok: boolean; status: number | null; detail: str
 export interface SettingsChangedData { changes: Record<string, unknown> }
 export interface AdminLoginData { client: string }
 export interface AdminLogoutData { client: string }
+/**
+ * An admin key command that changed nothing: an unchanged weight, a key already in the asked state,
+ * or a reference that named no key. Recorded so probing the key routes leaves a trace in the history.
+ */
+export type KeyAccessAction = 'weight' | 'activate' | 'deactivate' | 'delete' | 'check';
+export type KeyAccessOutcome = 'unchanged' | 'not_found' | 'ambiguous';
+export interface AdminKeyAccessedData { action: KeyAccessAction; outcome: KeyAccessOutcome; ref: string; client: string }
 
 interface EventShapes {
   KeyAdded: KeyAddedData;
   KeyUsed: KeyUsedData;
   KeyFailed: KeyFailedData;
   KeyCooled: KeyCooledData;
+  KeyFreeCooled: KeyFreeCooledData;
   KeyDeactivated: KeyDeactivatedData;
   KeyReactivated: KeyReactivatedData;
   KeyWeightChanged: KeyWeightChangedData;
@@ -44,13 +63,14 @@ interface EventShapes {
   AdminLoginSucceeded: AdminLoginData;
   AdminLoginFailed: AdminLoginData;
   AdminLoggedOut: AdminLogoutData;
+  AdminKeyAccessed: AdminKeyAccessedData;
 }
 
 export type EventType = keyof EventShapes;
 export const EVENT_TYPES = [
-  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
+  'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyFreeCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
-  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut',
+  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'AdminKeyAccessed',
 ] as const satisfies readonly EventType[];
 
 /** An event before it is stored: no seq yet. */

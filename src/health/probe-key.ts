@@ -2,22 +2,21 @@
 // or above 0 brings an inactive key back; 401 deactivates a key that is still active; every result
 // is a KeyProbed event in the history.
 
-import type { KeyProbedData, NewEvent } from '../events/types';
-import { parseJson } from '../proxy/classify-response';
-import { shortReason } from '../proxy/scrub';
-import { upstreamFor } from '../proxy/upstream-pool';
+import { decideProbeResult } from '../domain/decide-key';
+import type { KeyProbedData } from '../events/types';
+import { isObj, parseJson } from '../upstream/json';
+import { shortReason } from '../upstream/scrub';
+import { upstreamFor } from '../upstream/pool';
 import type { Runtime } from '../runtime';
 
 export interface ProbeResult extends KeyProbedData { reactivated: boolean; deactivated: boolean }
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Probes key `id` now and records the result (admin "check now" and the scheduler). Resolves null
  * when the key does not exist, or when `signal` aborted the probe (shutdown: nothing is recorded).
  */
-export async function probeKey(rt: Runtime, id: string, signal?: AbortSignal): Promise<ProbeResult | null> {
+export async function probeKey(rt: Runtime, id: string, signal?: AbortSignal, askedByAdmin = false): Promise<ProbeResult | null> {
   if (!rt.projection.state.keys[id]) return null;
   const secret = rt.secrets.get(id);
   const seen = secret === undefined
@@ -27,11 +26,7 @@ export async function probeKey(rt: Runtime, id: string, signal?: AbortSignal): P
   const key = rt.projection.state.keys[id];
   if (!key) return null; // deleted while the probe ran
   const now = rt.projection.now();
-  const events: NewEvent[] = [{ type: 'KeyProbed', at: now, key_id: id, actor: 'probe', data: seen }];
-  const reactivated = seen.ok && !key.active;
-  const deactivated = seen.status === 401 && key.active;
-  if (reactivated) events.push({ type: 'KeyReactivated', at: now, key_id: id, actor: 'probe', data: { by: 'probe' } });
-  if (deactivated) events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor: 'probe', data: { reason: `health check: ${seen.detail}` } });
+  const { events, reactivated, deactivated } = decideProbeResult(key, seen, now, askedByAdmin);
   for (const e of events) rt.projection.record(e);
   return { ...seen, reactivated, deactivated };
 }

@@ -42,7 +42,8 @@ export class HealthProber {
     const now = this.rt.projection.now();
     const due: string[] = [];
     for (const k of Object.values(this.rt.projection.state.keys)) {
-      if (!k.active && !(k.coolUntil !== null && k.coolUntil > now)) due.push(k.id);
+      // A key an admin disabled is never probed: only the admin brings it back.
+      if (!k.active && !k.disabled && !(k.coolUntil !== null && k.coolUntil > now)) due.push(k.id);
     }
     if (due.length === 0) return 0;
     this.running = true;

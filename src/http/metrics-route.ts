@@ -22,7 +22,8 @@ export function registerMetrics(app: FastifyInstance, rt: Runtime): void {
     let byStatus = counters.get(route);
     if (!byStatus) counters.set(route, (byStatus = new Map()));
     let c = byStatus.get(status);
-    if (!c) byStatus.set(status, (c = m.requests.labels(route, String(status))));
+    // /api/v1 counts as /v1: one series per proxy route, whichever base URL the client uses
+    if (!c) byStatus.set(status, (c = m.requests.labels(route.startsWith('/api/v1/') ? route.slice(4) : route, String(status))));
     c.inc();
     done();
   });
@@ -40,7 +41,7 @@ export function registerMetrics(app: FastifyInstance, rt: Runtime): void {
 function refreshGauges(rt: Runtime): void {
   const m = rt.metrics;
   const now = rt.projection.now();
-  const counts: Record<KeyStatus, number> = { active: 0, cooling: 0, inactive: 0 };
+  const counts: Record<KeyStatus, number> = { active: 0, cooling: 0, inactive: 0, disabled: 0 };
   for (const key of Object.values(rt.projection.state.keys)) counts[keyStatus(key, now)]++;
   for (const status of KEY_STATUSES) m.keys.set({ status }, counts[status]);
   const stats = rt.projection.stats;

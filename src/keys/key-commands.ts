@@ -2,8 +2,9 @@
 // Each is durable before it returns.
 
 import { keyId, keySuffix, maskKey, parseKeyLines, MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
+import { decideSetActive } from '../domain/decide-key';
 import type { KeyState } from '../domain/pool-state';
-import type { Actor, NewEvent } from '../events/types';
+import type { Actor, KeyAccessAction, KeyAccessOutcome, NewEvent } from '../events/types';
 import type { Projection } from '../projection/projection';
 import type { SecretStore } from '../store/secret-store';
 import type { SecretCache } from './secret-cache';
@@ -21,6 +22,9 @@ export type Resolved =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'ambiguous'; candidates: { id: string; masked: string }[] };
 
+/** Who asked and how they named the key: a command that changes nothing is still recorded with it. */
+export interface AccessAudit { client: string; ref: string }
+
 export class KeyCommands {
   constructor(
     private readonly projection: Projection,
@@ -32,11 +36,12 @@ export class KeyCommands {
     const report: AddReport = { added_count: 0, duplicate_count: 0, invalid_count: 0, error_messages: [], warnings: [], invalid_lines: [], added: [] };
     const wanted: { line: number; id: string; secret: string; weight: number }[] = [];
     const seen = new Set<string>();
+    const invalidLines = new Set<number>(); // a Set: 200,000 bad lines were quadratic with an array
     for (const l of parseKeyLines(text)) {
       if (!l.ok) {
         report.invalid_count++;
         report.error_messages.push(l.error);
-        if (!report.invalid_lines.includes(l.line)) report.invalid_lines.push(l.line);
+        invalidLines.add(l.line);
         continue;
       }
       const id = keyId(l.secret);
@@ -51,7 +56,7 @@ export class KeyCommands {
     }
     const fresh = wanted.filter((w) => !this.projection.state.keys[w.id]);
     const now = this.projection.now();
-    for (const w of fresh) await this.secrets.put(w.id, w.secret, now); // before the event: a key is never pickable without its secret
+    await this.secrets.putMany(fresh, now); // before the event: a key is never pickable without its secret
     const { result } = await this.projection.command((state) => {
       const events: NewEvent[] = [];
       const added: typeof wanted = [];
@@ -73,21 +78,31 @@ export class KeyCommands {
     for (const w of result.dups) {
       report.error_messages.push(`line ${w.line}: ${maskKey(w.secret)} is already in the pool (id ${w.id})`);
     }
+    report.invalid_lines = [...invalidLines];
     report.added_count = result.added.length;
     report.duplicate_count += result.dups.length;
     return report;
   }
 
-  /** An id, or a suffix that matches exactly one key. */
-  resolve(idOrSuffix: string): Resolved {
+  /**
+   * A key named by its id or by the suffix the dashboard shows (its `key_suffix`, which is also the end
+   * of `masked`), never by any other part of its secret: matching a suffix of any length let a session
+   * read a whole key back one character at a time.
+   */
+  resolve(ref: string): Resolved {
     const keys = this.projection.state.keys;
-    const byId = keys[idOrSuffix];
+    const byId = keys[ref];
     if (byId) return { ok: true, key: byId };
-    if (idOrSuffix.length < 4) return { ok: false, reason: 'not_found' };
-    const found = Object.values(keys).filter((k) => this.cache.get(k.id)?.endsWith(idOrSuffix));
+    const found = Object.values(keys).filter((k) => shownSuffix(k) === ref);
     if (found.length === 1) return { ok: true, key: found[0] };
     if (found.length === 0) return { ok: false, reason: 'not_found' };
     return { ok: false, reason: 'ambiguous', candidates: found.map((k) => ({ id: k.id, masked: k.masked })) };
+  }
+
+  /** Records an admin key command that changed nothing (an unknown reference, or no change to make). */
+  async recordAccess(keyId: string | null, action: KeyAccessAction, outcome: KeyAccessOutcome, audit: AccessAudit): Promise<void> {
+    const now = this.projection.now();
+    await this.projection.command(() => ({ events: [accessed(now, keyId, action, outcome, audit)], result: null }));
   }
 
   /** Deletes the keys that exist; returns the ids deleted. */
@@ -102,28 +117,42 @@ export class KeyCommands {
     return result;
   }
 
-  async setWeight(id: string, weight: number, actor: Actor): Promise<KeyState | null> {
+  async setWeight(id: string, weight: number, actor: Actor, audit?: AccessAudit): Promise<KeyState | null> {
     if (!Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) throw new RangeError(`weight must be an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT}`);
     const now = this.projection.now();
     await this.projection.command((state) => {
       const key = state.keys[id];
-      const events: NewEvent[] = key && key.weight !== weight
-        ? [{ type: 'KeyWeightChanged', at: now, key_id: id, actor, data: { weight, previous: key.weight } }] : [];
+      const events: NewEvent[] = [];
+      if (key && key.weight !== weight) events.push({ type: 'KeyWeightChanged', at: now, key_id: id, actor, data: { weight, previous: key.weight } });
+      else if (key && audit) events.push(accessed(now, id, 'weight', 'unchanged', audit));
       return { events, result: null };
     });
     return this.projection.state.keys[id] ?? null;
   }
 
-  async setActive(id: string, active: boolean, actor: Actor, reason = 'deactivated by the admin'): Promise<KeyState | null> {
+  async setActive(id: string, active: boolean, actor: Actor, reason = 'deactivated by the admin', audit?: AccessAudit): Promise<KeyState | null> {
     const now = this.projection.now();
     await this.projection.command((state) => {
-      const key = state.keys[id];
-      if (!key) return { events: [], result: null };
-      const events: NewEvent[] = [];
-      if (active && (!key.active || key.coolUntil !== null)) events.push({ type: 'KeyReactivated', at: now, key_id: id, actor, data: { by: 'admin' } });
-      if (!active && key.active) events.push({ type: 'KeyDeactivated', at: now, key_id: id, actor, data: { reason } });
+      const events = decideSetActive(state, id, active, actor, now, reason);
+      if (events.length === 0 && audit && state.keys[id]) events.push(accessed(now, id, active ? 'activate' : 'deactivate', 'unchanged', audit));
       return { events, result: null };
     });
     return this.projection.state.keys[id] ?? null;
   }
+}
+
+/** The suffix the key table shows: `key_suffix`, or the end of the mask for short keys. */
+function shownSuffix(k: KeyState): string {
+  if (k.suffix) return k.suffix;
+  const cut = k.masked.lastIndexOf('…');
+  return cut === -1 ? '' : k.masked.slice(cut + 1);
+}
+
+function accessed(at: number, keyId: string | null, action: KeyAccessAction, outcome: KeyAccessOutcome, audit: AccessAudit): NewEvent {
+  return { type: 'AdminKeyAccessed', at, key_id: keyId, actor: 'admin', data: { action, outcome, ref: safeRef(audit.ref), client: audit.client } };
+}
+
+/** The reference as typed, unless it could be (part of) a secret pasted by mistake: then only its mask. */
+function safeRef(ref: string): string {
+  return ref.length <= 16 ? ref : maskKey(ref);
 }

@@ -3,6 +3,7 @@
 
 import type { Projection } from '../projection/projection';
 import type { SecretStore } from '../store/secret-store';
+import type { EventStore } from '../store/event-store';
 import type { Log } from '../log';
 
 const ORPHAN_GRACE_MS = 60 * 60_000;
@@ -10,7 +11,7 @@ const ORPHAN_GRACE_MS = 60 * 60_000;
 export class SecretCache {
   private readonly secrets = new Map<string, string>();
 
-  constructor(private readonly store: SecretStore, private readonly log: Log) {}
+  constructor(private readonly store: SecretStore, private readonly log: Log, private readonly events: EventStore) {}
 
   async load(projection: Projection): Promise<void> {
     const all = await this.store.all();
@@ -19,9 +20,19 @@ export class SecretCache {
       if (projection.state.keys[id]) this.secrets.set(id, secret);
       else orphans.push(id);
     }
-    // A secret whose key was deleted (or never became durable) is not kept. A recent one is left alone:
-    // another replica stores a key's secret before its KeyAdded event, and may be between the two now.
-    if (orphans.length && projection.state.everAdded > 0) await this.store.delete(orphans, Date.now() - ORPHAN_GRACE_MS);
+    // A secret whose key the log says was deleted, or that the log never added (an add that did not
+    // become durable), is not kept; a recent one of the latter is left alone: another replica stores
+    // a key's secret before its KeyAdded event, and may be between the two now. The decision is the
+    // log's, never the projection's: a damaged snapshot once made 517 of 518 secrets look orphaned.
+    if (orphans.length) {
+      const last = await this.events.membership(orphans);
+      const deleted = orphans.filter((id) => last.get(id) === 'KeyDeleted');
+      const neverAdded = orphans.filter((id) => !last.has(id));
+      const keptAdded = orphans.length - deleted.length - neverAdded.length;
+      if (keptAdded) this.log.warn({ secrets: keptAdded }, 'secrets of keys the log says exist are missing from the pool state; they are kept');
+      await this.store.delete(deleted);
+      await this.store.delete(neverAdded, Date.now() - ORPHAN_GRACE_MS);
+    }
     projection.folded.subscribe(({ event }) => {
       if (event.type === 'KeyDeleted' && event.key_id) this.secrets.delete(event.key_id);
       if (event.type === 'KeyAdded' && event.key_id && !this.secrets.has(event.key_id)) void this.fetch(event.key_id);

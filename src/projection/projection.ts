@@ -6,16 +6,20 @@
 // proxy request.
 
 import { Subject, type Observable } from 'rxjs';
+import { decideCooldownEnd } from '../domain/decide-key';
 import { evolve } from '../domain/evolve';
-import { initialState, isSelectable, type KeyState, type PoolState } from '../domain/pool-state';
+import type { FreeLimits } from '../domain/free-pacer';
+import { initialState, isSelectable, withDefaults, type KeyState, type PoolState } from '../domain/pool-state';
 import { WeightedIndex, type Random } from '../domain/weighted-index';
 import type { NewEvent, StoredEvent } from '../events/types';
 import type { Decoded } from '../events/decode';
 import { silentLog, type Log } from '../log';
 import type { EventStore } from '../store/event-store';
 import type { SnapshotStore } from '../store/snapshot-store';
+import { FreeSelection } from './free-selection';
 import { PendingBatch } from './pending-batch';
 import { SeqTracker } from './seq-tracker';
+import { trustedSnapshot } from './snapshot-check';
 
 export interface ProjectionOptions {
   events: EventStore;
@@ -30,6 +34,8 @@ export interface ProjectionOptions {
   isLeader?: () => boolean;
   /** Whether this projection writes its own snapshots (default: isLeader); replicas write theirs in log order. */
   writesSnapshots?: () => boolean;
+  /** The free tier's default limits (a key's own, learnt from OpenRouter, win). */
+  freeLimits?: () => FreeLimits;
 }
 
 export interface ProjectionStats {
@@ -43,6 +49,8 @@ export interface Folded { event: NewEvent | StoredEvent; local: boolean }
 export class Projection {
   state: PoolState = initialState();
   index = new WeightedIndex();
+  /** The keys that may take a `:free` request now (paced per key, window and day). */
+  readonly free: FreeSelection;
   readonly stats: ProjectionStats = {
     folded: 0, foldErrors: 0, appended: 0, flushes: 0, lastFlushMs: 0,
     eventsSinceSnapshot: 0, lastSnapshotAt: null, lastSnapshotSeq: 0, pending: 0,
@@ -75,6 +83,7 @@ export class Projection {
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
     this.log = o.log ?? silentLog;
+    this.free = new FreeSelection(o.freeLimits);
   }
 
   /**
@@ -99,6 +108,7 @@ export class Projection {
       this.stats.folded++;
       this.stats.eventsSinceSnapshot++;
       if (event.key_id) this.reindex(event.key_id);
+      else if (event.type === 'SettingsChanged') this.free.settingsChanged(this.state, this.now());
       return true;
     } catch (err) {
       this.stats.foldErrors++;
@@ -121,26 +131,21 @@ export class Projection {
   /** Every batch appended to the log: how many events, how long the transaction took (for metrics). */
   get appended(): Observable<{ events: number; ms: number }> { return this.appended$; }
 
-  /** Loads the newest snapshot and folds only the events after it. */
+  /** Loads the newest snapshot (when it holds up against the log) and folds only the events after it. */
   async load(): Promise<{ fromSnapshot: boolean; replayed: number; skipped: number }> {
-    const snap = await this.o.snapshots.latest();
-    let fromSnapshot = false;
-    if (snap) {
-      try {
-        this.state = { ...initialState(), ...JSON.parse(snap.state) };
-        this.tracked = new SeqTracker(snap.seq, snap.above);
-        this.stats.lastSnapshotAt = snap.at;
-        this.stats.lastSnapshotSeq = snap.seq;
-        fromSnapshot = true;
-      } catch (err) {
-        this.log.warn({ err }, 'the newest snapshot is unreadable; replaying the whole log');
-        this.state = initialState();
-      }
+    const trusted = await trustedSnapshot(this.o.snapshots, this.o.events, this.log);
+    if (trusted) {
+      this.state = trusted.state;
+      for (const id in this.state.keys) withDefaults(this.state.keys[id]); // fields newer than the snapshot
+      this.tracked = new SeqTracker(trusted.snapshot.seq, trusted.snapshot.above);
+      this.stats.lastSnapshotAt = trusted.snapshot.at;
+      this.stats.lastSnapshotSeq = trusted.snapshot.seq;
     }
     this.rebuildIndex();
     const { folded, skipped } = await this.catchUp();
+    this.free.rebuild(this.state, this.now()); // with the whole log folded: its last free attempts are known
     this.stats.eventsSinceSnapshot = folded;
-    return { fromSnapshot, replayed: folded, skipped };
+    return { fromSnapshot: trusted !== null, replayed: folded, skipped };
   }
 
   /** Folds events others appended (or that exist at start) after what is folded. */
@@ -190,12 +195,15 @@ export class Projection {
 
   /** Replaces one key's state (a replica correcting a fold order that differed from the log's). */
   replaceKey(id: string, key: KeyState | null): void {
-    if (key) this.state.keys[id] = key; else delete this.state.keys[id];
+    if (key) this.state.keys[id] = withDefaults(key); else delete this.state.keys[id];
     this.reindex(id);
   }
 
   /** Replaces the live settings (a replica correcting a fold order that differed from the log's). */
-  replaceSettings(settings: Record<string, unknown>): void { this.state.settings = settings; }
+  replaceSettings(settings: Record<string, unknown>): void {
+    this.state.settings = settings;
+    this.free.settingsChanged(this.state, this.now());
+  }
 
   /** Starts the timers (cooldown ends). Flushes are scheduled on demand. */
   start(): void { this.scheduleCooldownTimer(); }
@@ -281,10 +289,29 @@ export class Projection {
     if (this.flushTimer) clearTimeout(this.flushTimer);
   }
 
-  /** Picks an available key by weight, never one already tried by this request. */
-  pick(exclude?: readonly string[]): KeyState | null {
+  /**
+   * Picks an available key by weight, never one already tried by this request. For a `:free` model
+   * only a key with room in its free window and day, and the attempt is counted against it.
+   */
+  pick(exclude?: readonly string[], free = false): KeyState | null {
+    if (free) return this.free.pick(this.state, this.random, this.now(), exclude);
     const id = this.index.pick(this.random, exclude);
     return id === null ? null : this.state.keys[id] ?? null;
+  }
+
+  /** When the earliest key that is out for now returns, for free or paid requests (null: none will by itself). */
+  earliestReturn(free: boolean): number | null {
+    const now = this.now();
+    let at = Infinity;
+    for (const id of this.cooling) {
+      const until = this.state.keys[id]?.coolUntil;
+      if (until != null && until > now && until < at) at = until;
+    }
+    if (free) {
+      const back = this.free.earliest(this.state, now);
+      if (back !== null) at = Math.min(at, back);
+    }
+    return at === Infinity ? null : at;
   }
 
   private isLeader(): boolean { return this.o.isLeader ? this.o.isLeader() : true; }
@@ -339,13 +366,15 @@ export class Projection {
     this.index = new WeightedIndex(Math.max(16, Object.keys(this.state.keys).length));
     this.cooling.clear();
     for (const id of Object.keys(this.state.keys)) this.reindex(id);
+    this.free.rebuild(this.state, this.now());
   }
 
   private reindex(id: string): void {
     const key = this.state.keys[id];
-    if (!key) { this.index.delete(id); this.cooling.delete(id); return; }
+    if (!key) { this.index.delete(id); this.cooling.delete(id); this.free.reindex(id, undefined, 0); return; }
     const now = this.now();
     this.index.set(id, isSelectable(key, now) ? key.weight : 0);
+    this.free.reindex(id, key, now);
     if (key.active && key.coolUntil !== null && key.coolUntil > now) {
       this.cooling.add(id);
       if (key.coolUntil < this.coolTimerAt) this.scheduleCooldownTimer();
@@ -378,7 +407,7 @@ export class Projection {
       const key = this.state.keys[id];
       if (!key || key.coolUntil === null || key.coolUntil <= now) {
         this.cooling.delete(id);
-        if (key && this.isLeader()) this.record({ type: 'KeyReactivated', at: now, key_id: id, actor: 'system', data: { by: 'cooldown' } });
+        if (key && this.isLeader()) for (const e of decideCooldownEnd(key, now)) this.record(e);
         else if (key) this.reindex(id);
       }
     }

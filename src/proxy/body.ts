@@ -11,10 +11,10 @@ export class ProxyBody {
 /** Replaces the JSON parsers of `scope` (the proxy's plugin) with one that keeps the raw bytes. */
 export function useProxyBodyParser(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
-  // Any content type is read as JSON: `curl -d` sends form-encoded by default, and the answer to
-  // a body that is not JSON is the same clear 400 whatever its declared type. application/json is
-  // named too: Fastify caches the parser it finds for a named type, while the catch-all is looked
-  // up again (the Content-Type header parsed) on every request.
+  // Only JSON types get this far (browser-guard.ts answers 415 to the others, which only a browser's
+  // no-cors request needs); '*' takes `application/json; charset=…` and `…+json` alike. application/json
+  // is named too: Fastify caches the parser it finds for a named type, while the catch-all is looked up
+  // again (the Content-Type header parsed) on every request.
   scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseProxyBody);
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, parseProxyBody);
 }
@@ -45,5 +45,10 @@ export function proxyBody(req: FastifyRequest): ProxyBody {
 export function upstreamBytes(body: ProxyBody, defaultModel: string): Buffer {
   const model = body.json.model;
   if (model !== undefined && model !== null && !(typeof model === 'string' && model.trim() === '')) return body.raw;
-  return Buffer.from(JSON.stringify({ ...body.json, model: defaultModel }));
+  try {
+    return Buffer.from(JSON.stringify({ ...body.json, model: defaultModel }));
+  } catch (err) {
+    if (err instanceof RangeError) throw new ApiError('invalid_request', 'the body is nested too deeply to add the default model; name a model in it', { param: 'model' });
+    throw err;
+  }
 }

@@ -3,10 +3,9 @@
 // (OpenRouter's filters, e.g. ?output_modalities=embeddings) is forwarded and cached on its own.
 
 import { ApiError } from '../http/errors';
-import type { Upstream } from './upstream-pool';
+import { isObj, type Json } from '../upstream/json';
+import type { Upstream } from '../upstream/pool';
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Cached { body: Buffer; byId: Map<string, Json>; at: number }
 interface Entry { cached: Cached | null; loading: Promise<Cached> | null }

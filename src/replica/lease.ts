@@ -1,15 +1,13 @@
 // One replica at a time runs the prober, records cooldown ends and writes snapshots: the holder of a
-// lease row in MySQL. Expiry is compared on the database server's clock, so replicas whose clocks
-// disagree still agree on who holds it. The holder renews every third of the lease and stops
-// believing it holds it a margin before the lease could have expired, even if the renewals fail.
+// lease row in MySQL (src/store/lease-store.ts, on the database server's clock). The holder renews
+// every third of the lease and stops believing it holds it a margin before the lease could have
+// expired, even if the renewals fail.
 
-import type { Knex } from 'knex';
 import type { Log } from '../log';
-
-const DB_NOW_MS = 'ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)';
+import type { LeaseStore } from '../store/lease-store';
 
 export interface LeaseOptions {
-  knex: Knex;
+  store: LeaseStore;
   name: string;
   owner: string;
   leaseMs: number;
@@ -47,9 +45,8 @@ export class Lease {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.attempt;
-    const k = this.o.knex;
     try {
-      await k('leases').where({ name: this.o.name, owner: this.o.owner }).update({ expires_at: 0 });
+      await this.o.store.release(this.o.name, this.o.owner);
     } catch (err) {
       this.o.log.warn({ err, lease: this.o.name }, 'could not release the lease; it expires by itself');
     }
@@ -65,21 +62,12 @@ export class Lease {
 
   private async acquire(): Promise<void> {
     if (this.stopped) return;
-    const { knex, name, owner, leaseMs } = this.o;
+    const { store, name, owner, leaseMs } = this.o;
     const sentAt = performance.now();
     try {
-      let taken = affected(await knex.raw(
-        `UPDATE leases SET owner = ?, expires_at = ${DB_NOW_MS} + ? WHERE name = ? AND (owner = ? OR expires_at < ${DB_NOW_MS})`,
-        [owner, leaseMs, name, owner],
-      ));
-      if (taken === 0) {
-        taken = affected(await knex.raw(
-          `INSERT IGNORE INTO leases (name, owner, expires_at) VALUES (?, ?, ${DB_NOW_MS} + ?)`,
-          [name, owner, leaseMs],
-        ));
-      }
+      const taken = await store.take(name, owner, leaseMs);
       // The database started the lease after sentAt: ours until sentAt + lease, less a margin for drift.
-      this.validUntil = taken > 0 ? sentAt + leaseMs - Math.min(1000, leaseMs / 10) : 0;
+      this.validUntil = taken ? sentAt + leaseMs - Math.min(1000, leaseMs / 10) : 0;
     } catch (err) {
       this.o.log.warn({ err, lease: name }, 'could not renew the lease');
     }
@@ -94,9 +82,4 @@ export class Lease {
     else this.o.log.info({ lease: this.o.name }, 'this replica no longer holds the lease');
     this.o.onChange?.(held);
   }
-}
-
-function affected(result: unknown): number {
-  const header = Array.isArray(result) ? result[0] : result;
-  return Number((header as { affectedRows?: number })?.affectedRows ?? 0);
 }

@@ -2,13 +2,15 @@
 // lease that picks the one replica that probes and writes snapshots. Started after the projection is
 // loaded; stopped before the final flush, which it does itself so its last snapshot covers it.
 
-import { initialState, type PoolState } from '../domain/pool-state';
+import type { PoolState } from '../domain/pool-state';
 import type { Log } from '../log';
 import type { Projection } from '../projection/projection';
 import type { EventStore } from '../store/event-store';
 import type { SnapshotStore } from '../store/snapshot-store';
+import { trustedSnapshot } from '../projection/snapshot-check';
 import type { Database } from '../store/database';
 import { Lease } from './lease';
+import { LeaseStore } from '../store/lease-store';
 import { LogOrderState } from './log-order-state';
 import { Reconciler, watchFolds } from './reconciler';
 import { SeqOrder } from './seq-order';
@@ -41,7 +43,7 @@ export function lateWindowMs(gapWaitMs: number): number { return Math.max(30_000
 
 /** The replication of a runtime on MySQL: the lease is a row in the `leases` table, owned by this origin. */
 export function mysqlReplication(o: Omit<ReplicationOptions, 'lease'> & { db: Database; origin: string; leaseSeconds: number }): Replication {
-  const lease = new Lease({ knex: o.db.knex, name: LEASE_NAME, owner: o.origin, leaseMs: o.leaseSeconds * 1000, log: o.log });
+  const lease = new Lease({ store: new LeaseStore(o.db), name: LEASE_NAME, owner: o.origin, leaseMs: o.leaseSeconds * 1000, log: o.log });
   return new Replication({ ...o, lease });
 }
 
@@ -114,13 +116,9 @@ export class Replication {
   private async initialOrderedState(): Promise<LogOrderState> {
     const p = this.o.projection;
     if (!p.seqs.hasHole) return new LogOrderState(structuredClone(p.state), new SeqOrder(p.seqs.watermark));
-    const snap = await this.o.snapshots.latest();
-    if (!snap) return LogOrderState.empty();
-    try {
-      return new LogOrderState({ ...initialState(), ...JSON.parse(snap.state) }, new SeqOrder(snap.seq, snap.above, this.now()));
-    } catch {
-      return LogOrderState.empty();
-    }
+    const trusted = await trustedSnapshot(this.o.snapshots, this.o.events, this.o.log);
+    if (!trusted) return LogOrderState.empty();
+    return new LogOrderState(trusted.state, new SeqOrder(trusted.snapshot.seq, trusted.snapshot.above, this.now()));
   }
 
   /** The lease holder writes snapshots of the log-order state, so every restart starts from the log's order. */

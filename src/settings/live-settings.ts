@@ -2,6 +2,7 @@
 // SettingsChanged event) overrides it, on every replica, and survives a restart through the log.
 
 import type { Config, LogLevel } from '../config';
+import type { FreeLimits } from '../domain/free-pacer';
 import type { Projection } from '../projection/projection';
 
 export const LIVE_SETTINGS = {
@@ -10,6 +11,10 @@ export const LIVE_SETTINGS = {
   key_failure_cooldown_seconds: 'keyFailureCooldownSeconds',
   key_max_consecutive_failures: 'keyMaxConsecutiveFailures',
   retry_with_new_key_count: 'retryWithNewKeyCount',
+  free_requests_per_window: 'freeRequestsPerWindow',
+  free_window_seconds: 'freeWindowSeconds',
+  free_requests_per_day: 'freeRequestsPerDay',
+  wait_for_key_ms: 'waitForKeyMs',
   health_check_interval_seconds: 'healthCheckIntervalSeconds',
   log_level: 'logLevel',
 } as const satisfies Record<string, keyof Config>;
@@ -29,6 +34,15 @@ export class LiveSettings {
   get keyFailureCooldownSeconds(): number { return this.value('key_failure_cooldown_seconds'); }
   get keyMaxConsecutiveFailures(): number { return this.value('key_max_consecutive_failures'); }
   get retryWithNewKeyCount(): number { return this.value('retry_with_new_key_count'); }
+  get waitForKeyMs(): number { return this.value('wait_for_key_ms'); }
+  /** The free tier's default limits per key (OpenRouter's X-RateLimit-Limit, once seen, wins per key). */
+  freeLimits(): FreeLimits {
+    return {
+      perWindow: this.value('free_requests_per_window'),
+      windowMs: this.value<number>('free_window_seconds') * 1000,
+      perDay: this.value('free_requests_per_day'),
+    };
+  }
   get healthCheckIntervalSeconds(): number { return this.value('health_check_interval_seconds'); }
   get logLevel(): LogLevel { return this.value('log_level'); }
 

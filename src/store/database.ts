@@ -76,3 +76,8 @@ async function withNamedLock<T>(knex: Knex, name: string, task: () => Promise<T>
 export async function ping(db: Database): Promise<boolean> {
   try { await db.knex.raw('select 1'); return true; } catch { return false; }
 }
+
+/** Closes the connections (the pool, or the SQLite file). */
+export async function closeDatabase(db: Database): Promise<void> {
+  await db.knex.destroy();
+}

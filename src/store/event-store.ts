@@ -6,7 +6,13 @@ import type { EventType, NewEvent, StoredEvent } from '../events/types';
 import { EventRow } from './models';
 import type { Database } from './database';
 
-export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType }
+/** A page of the history: `before` (a seq) continues after the previous page; `page` alone jumps. */
+export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; before?: number }
+
+/** What the log itself says up to a seq, to check a snapshot against. */
+export interface LogFacts { maxSeq: number; keysAdded: number; liveKeys: number }
+
+const MEMBERSHIP = ['KeyAdded', 'KeyDeleted'];
 
 export class EventStore {
   constructor(private readonly db: Database, readonly origin: string) {}
@@ -52,22 +58,59 @@ export class EventStore {
     return Number(row?.m ?? 0);
   }
 
-  /** The audit view: newest first, filtered by key and type, paged. */
-  async page(q: AuditQuery): Promise<{ events: StoredEvent[]; total: number }> {
+  /**
+   * Up to `seq` (and the seqs in `above`): how many KeyAdded events there are, and how many keys
+   * exist, i.e. whose last KeyAdded/KeyDeleted is a KeyAdded. One grouped pass over the index on
+   * (type, seq).
+   */
+  async facts(seq: number, above: readonly number[] = []): Promise<LogFacts> {
+    const upTo = (q: Knex.QueryBuilder) => (above.length ? q.where((w) => w.where('seq', '<=', seq).orWhereIn('seq', above as number[])) : q.where('seq', '<=', seq));
+    const last = upTo(this.knex('key_events').select('key_id').max({ m: 'seq' }).whereIn('type', MEMBERSHIP)).groupBy('key_id').as('last');
+    const [live] = await this.knex('key_events as e').join(last, 'e.seq', 'last.m').where('e.type', 'KeyAdded').count({ n: '*' });
+    const [added] = await upTo(this.knex('key_events').where('type', 'KeyAdded')).count({ n: '*' });
+    return { maxSeq: await this.maxSeq(), keysAdded: Number(added.n), liveKeys: Number(live.n) };
+  }
+
+  /** For each id, whether the log's last word on it is KeyAdded or KeyDeleted (absent: never added). */
+  async membership(ids: readonly string[]): Promise<Map<string, 'KeyAdded' | 'KeyDeleted'>> {
+    const out = new Map<string, 'KeyAdded' | 'KeyDeleted'>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500) as string[];
+      const last = this.knex('key_events').select('key_id').max({ m: 'seq' }).whereIn('type', MEMBERSHIP).whereIn('key_id', chunk).groupBy('key_id').as('last');
+      const rows = await this.knex('key_events as e').join(last, 'e.seq', 'last.m').select('e.key_id', 'e.type');
+      for (const r of rows as { key_id: string; type: 'KeyAdded' | 'KeyDeleted' }[]) out.set(r.key_id, r.type);
+    }
+    return out;
+  }
+
+  /**
+   * The audit view: newest first, filtered by key and type, paged by seq (keyset): each page is the
+   * `limit` events below a seq, read through the (key_id, seq) / (type, seq) indexes. A page asked for
+   * by number first finds its starting seq on the index alone, without reading the skipped rows.
+   */
+  async page(q: AuditQuery): Promise<{ events: StoredEvent[]; total: number; nextBefore: number | null }> {
     const base = () => {
-      let b = EventRow.query(this.knex);
+      let b = this.knex('key_events');
       if (q.keyId) b = b.where('key_id', q.keyId);
       if (q.type) b = b.where('type', q.type);
       return b;
     };
     const [{ n }] = (await base().count({ n: '*' })) as unknown as { n: number | string }[];
-    const rows = await base().orderBy('seq', 'desc').offset((q.page - 1) * q.limit).limit(q.limit);
+    let before = q.before;
+    if (before === undefined && q.page > 1) {
+      const start = await base().select('seq').orderBy('seq', 'desc').offset((q.page - 1) * q.limit).first();
+      before = start ? Number(start.seq) + 1 : 0;
+    }
+    const rows = before === 0 ? [] : await EventRow.query(this.knex)
+      .modify((b) => { if (q.keyId) b.where('key_id', q.keyId); if (q.type) b.where('type', q.type); if (before !== undefined) b.where('seq', '<', before); })
+      .orderBy('seq', 'desc').limit(q.limit);
     const events: StoredEvent[] = [];
     for (const r of rows) {
       const d = decodeEvent(r as unknown as EventRowData);
       if (d.ok) events.push(d.event);
     }
-    return { events, total: Number(n) };
+    const last = rows.length === q.limit ? Number(rows[rows.length - 1].seq) : null;
+    return { events, total: Number(n), nextBefore: last };
   }
 
   private row(e: NewEvent) {

@@ -12,10 +12,10 @@ export class MetaStore {
     return row ? row.value : null;
   }
 
+  /** An atomic upsert: no read-then-write race between replicas. */
   async set(name: string, value: string, trx?: Knex.Transaction): Promise<void> {
     const k = trx ?? this.db.knex;
-    const updated = await MetaRow.query(k).findById(name).patch({ value });
-    if (!updated) await MetaRow.query(k).insert({ name, value });
+    await k('meta').insert({ name, value }).onConflict('name').merge(['value']);
   }
 
   /** Sets the value only when none exists; returns the value that is stored afterwards. */

@@ -10,7 +10,7 @@ export class EventRow extends Model {
 
 export class SnapshotRow extends Model {
   static override tableName = 'snapshots';
-  id!: number; seq!: number; above!: string; at!: number; events!: number; state!: string;
+  id!: number; version!: number; seq!: number; above!: string; at!: number; events!: number; state!: string;
 }
 
 export class SecretRow extends Model {

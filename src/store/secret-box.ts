@@ -4,6 +4,10 @@ import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:
 
 const SALT = 'openrouter-polling/key-secrets/v1';
 
+/** The meta row of the generated admin session secret, and the mark of its sealed form. */
+export const SESSION_SECRET_NAME = 'session_secret';
+export const SEALED_PREFIX = 'sealed:';
+
 export class SecretBox {
   private readonly key: Buffer;
   constructor(secret: string) { this.key = scryptSync(secret, SALT, 32); }

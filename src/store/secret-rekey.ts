@@ -3,7 +3,7 @@
 
 import { MetaRow, SecretRow } from './models';
 import type { Database } from './database';
-import { SecretBox } from './secret-box';
+import { SEALED_PREFIX, SESSION_SECRET_NAME, SecretBox } from './secret-box';
 import { CHECK_NAME, CHECK_TEXT } from './secret-store';
 
 export class RekeyError extends Error {}
@@ -40,6 +40,13 @@ export async function rekeySecrets(db: Database, from: string | undefined, to: s
       sealed.push({ key_id: row.key_id, secret: target.seal(plain) });
     }
     for (const s of sealed) await SecretRow.query(trx).findById(s.key_id).patch({ secret: s.secret, encrypted: true });
+    // The generated admin session secret moves to the new secret too, so sessions survive a rekey.
+    const session = await MetaRow.query(trx).findById(SESSION_SECRET_NAME);
+    if (session) {
+      let plain: string | null = session.value;
+      if (plain.startsWith(SEALED_PREFIX)) { try { plain = current.open(plain.slice(SEALED_PREFIX.length)); } catch { plain = null; } }
+      if (plain !== null) await MetaRow.query(trx).findById(SESSION_SECRET_NAME).patch({ value: SEALED_PREFIX + target.seal(plain) });
+    }
     const value = target.seal(CHECK_TEXT);
     if (check) await MetaRow.query(trx).findById(CHECK_NAME).patch({ value });
     else await MetaRow.query(trx).insert({ name: CHECK_NAME, value });

@@ -43,9 +43,21 @@ export class SecretStore {
   }
 
   async put(keyId: string, secret: string, now: number): Promise<void> {
-    const row = { secret: this.box ? this.box.seal(secret) : secret, encrypted: this.box !== null, created_at: now };
-    const updated = await SecretRow.query(this.db.knex).findById(keyId).patch(row);
-    if (!updated) await SecretRow.query(this.db.knex).insert({ key_id: keyId, ...row });
+    await this.putMany([{ id: keyId, secret }], now);
+  }
+
+  /**
+   * The secrets of one add, in one transaction (all or none), each an atomic upsert: two replicas
+   * storing the same key at once never race between a read and a write.
+   */
+  async putMany(entries: readonly { id: string; secret: string }[], now: number): Promise<void> {
+    if (!entries.length) return;
+    const rows = entries.map((e) => ({ key_id: e.id, secret: this.box ? this.box.seal(e.secret) : e.secret, encrypted: this.box !== null, created_at: now }));
+    await this.db.knex.transaction(async (trx) => {
+      for (let i = 0; i < rows.length; i += 500) {
+        await trx('key_secrets').insert(rows.slice(i, i + 500)).onConflict('key_id').merge(['secret', 'encrypted', 'created_at']);
+      }
+    });
   }
 
   /** `storedBefore`: only rows stored earlier than this go (a fresh one may be a key being added elsewhere). */

@@ -134,9 +134,27 @@ t('the matrix refreshes by itself and keeps the selection', async (ctx) => {
   const keyId = (await row.getAttribute('data-key-id'))!;
   await row.locator(id('key-select')).check();
   await s.rt.commands.setActive(keyId, false, 'admin'); // as if another admin or the proxy did it
-  await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="inactive"]`, { timeout: 8000 });
+  await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="disabled"]`, { timeout: 8000 });
   assert.ok(await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).isChecked(), 'still selected after the refresh');
   await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).uncheck();
+});
+
+t('a cooling row offers Activate, which ends the cooldown; a disabled one is in its own filter', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  const keyId = (await page.locator(id('key-row')).nth(2).getAttribute('data-key-id'))!;
+  const now = s.rt.projection.now();
+  s.rt.projection.record({ type: 'KeyCooled', at: now, key_id: keyId, actor: 'proxy', data: { until: now + 600_000, seconds: 600 } });
+  const row = `[data-testid="key-row"][data-key-id="${keyId}"]`;
+  await page.waitForSelector(`${row}[data-status="cooling"]`, { timeout: 8000 });
+  assert.is((await page.textContent(`${row} ${id('key-toggle')}`))?.trim(), 'Activate');
+  await page.click(`${row} ${id('key-toggle')}`);
+  await page.waitForSelector(`${row}[data-status="active"]`, { timeout: 8000 });
+  assert.is(s.rt.projection.state.keys[keyId].coolUntil, null);
+  await page.click(id('filter-disabled'));
+  await page.waitForSelector(`[data-testid="key-row"][data-status="disabled"]`);
+  assert.is(await page.locator(`[data-testid="key-row"]:not([data-status="disabled"])`).count(), 0, 'only disabled keys');
+  await page.click(id('filter-all'));
 });
 
 t('change a setting and see it applied', async (ctx) => {
@@ -204,6 +222,28 @@ t('at phone width the dashboard fits without horizontal scrolling', async (ctx) 
       await p.screenshot({ path: artifact(shot) }); // the first screen: a full page of cards is too tall to read
     }
   } finally { await phone.close(); }
+});
+
+t('pasting 10,000 keys (and 300 bad lines) gives a report of bounded height, not 200,000 pixels', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page, s } = ctx;
+  await page.goto(`${s.url}/admin/dashboard`);
+  await page.waitForSelector(id('add-keys-input'));
+  const keys = Array.from({ length: 10_000 }, (_, i) => fakeKey(50_000 + i));
+  const bad = Array.from({ length: 300 }, (_, i) => `not a key ${i}`);
+  // As a paste does: one input event with the whole text (page.fill types it far too slowly).
+  await page.locator(id('add-keys-input')).evaluate((el, text) => {
+    (el as HTMLTextAreaElement).value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, [...keys, ...bad].join('\n'));
+  await page.click(id('add-keys-submit'), { timeout: 60_000 }); // a big textarea keeps a busy machine's page slow
+  await page.waitForSelector(id('add-report'), { timeout: 60_000 });
+  assert.match(await page.textContent(id('add-report-added')) ?? '', /10\D?000/);
+  const height = await page.locator(id('add-report')).evaluate((e) => e.getBoundingClientRect().height);
+  assert.ok(height < 900, `the report is ${height}px tall`);
+  assert.ok((await page.locator(id('add-report-message')).count()) <= 100, 'at most 100 problems rendered');
+  assert.match(await page.textContent(id('add-report-more')) ?? '', '200 more');
+  await page.screenshot({ path: artifact('add-keys-10000.png') });
 });
 
 t('log out: the dashboard then sends the browser to the login page', async (ctx) => {

@@ -143,6 +143,14 @@ export const scenarios = {
     return error(429, opts.message ?? 'Rate limit exceeded: limit_rpm/openai/gpt-4o-mini/0b6f5c1e-mock. High demand for openai/gpt-4o-mini on OpenRouter - limited to 8 requests per minute',
       { headers: rl, provider_name: null, limit_source: 'openrouter_shared_capacity' }, { 'Retry-After': String(retryAfter), ...rl });
   },
+  /** 429 about the key itself (no model, no provider, not the free tier), with Retry-After and X-RateLimit-*. */
+  keyRateLimited: (opts: { retryAfterSec?: number; limit?: number; resetMs?: number } = {}): StatusScenario => {
+    const retryAfter = opts.retryAfterSec ?? 1;
+    const rl = rateLimitHeaders(opts.limit ?? 20, 0, opts.resetMs ?? now() + retryAfter * 1000);
+    return error(429, 'Rate limit exceeded', { headers: rl, provider_name: null }, { 'Retry-After': String(retryAfter), ...rl });
+  },
+  /** 429 naming no reset at all (the key cools by the dynamic cooldown). */
+  rateLimitedNoReset: (): StatusScenario => error(429, 'Rate limit exceeded', { provider_name: null }),
   /** 429 daily :free quota exhausted (quota class) until X-RateLimit-Reset (ms; default next UTC midnight). */
   freeModelsPerDay: (opts: { limit?: 50 | 1000; resetMs?: number } = {}): StatusScenario => {
     const limit = opts.limit ?? 50;
@@ -153,8 +161,8 @@ export const scenarios = {
     return error(429, msg, { headers: rl, provider_name: null, limit_source: 'openrouter_free_tier_daily' }, rl);
   },
   /** 429 the 20 RPM :free limit (transient). */
-  freeModelsPerMin: (resetMs = now() + 60_000): StatusScenario => {
-    const rl = rateLimitHeaders(20, 0, resetMs);
+  freeModelsPerMin: (resetMs = now() + 60_000, limit = 20): StatusScenario => {
+    const rl = rateLimitHeaders(limit, 0, resetMs);
     return error(429, 'Rate limit exceeded: free-models-per-min. ', { headers: rl, provider_name: null, limit_source: 'openrouter_free_tier_rpm' }, rl);
   },
   /** 429 from the upstream provider (transient); no X-RateLimit-* headers. */

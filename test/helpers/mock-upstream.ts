@@ -8,15 +8,19 @@
  *   ... up.callsFor(KEY_A), up.received, up.abortedStreams ...
  *   up.reset(); await up.close();
  *
- * Routes (under /api/v1): POST /chat/completions, /completions, /embeddings (answered by the key's
- * scenario); GET /key and /auth/key (see `keyInfo`); GET /models (no auth; see `failModels`).
- * A missing or empty bearer gets 401 "No auth credentials found" (except on /models).
+ * Routes (under /api/v1): POST /chat/completions, /completions, /embeddings, /messages (Anthropic
+ * Messages) and /responses (OpenAI Responses), answered by the key's scenario; POST
+ * /messages/count_tokens is 404 as on OpenRouter; GET /generation?id= answers only the key that made
+ * the generation (403 for another key); GET /key and /auth/key (see `keyInfo`); GET /models (no auth;
+ * see `failModels`). The key is read from `Authorization: Bearer` or `x-api-key`. A missing key gets
+ * 401 "No auth credentials found" (except on /models).
  * Every request is recorded, raw body included, before it is answered.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { scenarios, type KeyInfo, type MidStreamErrorScenario, type OkScenario, type Scenario, type StatusScenario } from './mock-upstream-scenarios';
 import * as wire from './mock-upstream-wire';
+import * as proto from './mock-upstream-protocols';
 
 export * from './mock-upstream-scenarios';
 export { defaultModels, genId } from './mock-upstream-wire';
@@ -32,8 +36,10 @@ export interface ReceivedRequest {
   body: string;
   /** Parsed JSON body, or null when empty or not JSON. */
   json: unknown;
-  /** Bearer key, or null when missing/empty. */
+  /** Bearer (or x-api-key) key, or null when missing/empty. */
   key: string | null;
+  /** How many credential headers came (Authorization, x-api-key): a proxy must send exactly one. */
+  credentials: number;
   /** Date.now() when the body was fully received. */
   at: number;
   /** Client port: equal ports on sequential requests mean a reused keep-alive connection. */
@@ -55,11 +61,29 @@ export interface MockUpstreamOptions {
   provider?: string;
   /** GET /models items. Default: `defaultModels()`. */
   models?: Record<string, unknown>[];
+  /** Answer requests that offer tools with a tool call (default true). Off for coding agents, which always offer tools. */
+  answerTools?: boolean;
   /** Keep requests in `received` (default true). Turn off for long benchmarks. */
   record?: boolean;
+  /** Count `:free` requests per key as OpenRouter does and refuse those over the limits (see FreeTier). */
+  freeTier?: FreeTier;
 }
 
-type Endpoint = 'chat' | 'text' | 'embeddings';
+/**
+ * OpenRouter's free tier (wire doc §3): per key, `perWindow` requests to `:free` models per fixed window
+ * of `windowMs` (20 per minute) and `perDay` per UTC day (50, or 1000 with credits). Every attempt
+ * counts, refused ones too. Over the window: 429 free-models-per-min with X-RateLimit-* naming the
+ * window's end; over the day: 429 free-models-per-day naming the next UTC midnight.
+ */
+export interface FreeTier {
+  perWindow: number;
+  windowMs: number;
+  perDay: number;
+  /** The mock's clock (share the server's fake clock). Default Date.now. */
+  now?: () => number;
+}
+
+type Endpoint = 'chat' | 'text' | 'embeddings' | proto.Proto;
 type Json = Record<string, unknown>;
 
 interface Ctx {
@@ -86,6 +110,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+function apiKey(h: string | string[] | undefined): string | null {
+  return typeof h === 'string' && h.trim() !== '' ? h.trim() : null;
 }
 
 function bearer(h: string | undefined): string | null {
@@ -119,6 +147,8 @@ export class MockUpstream {
   /** When true, GET /models answers 500. */
   failModels = false;
   models: Record<string, unknown>[];
+  /** Generation id → the key that made it (GET /generation answers only that key). */
+  readonly generations = new Map<string, string>();
 
   private readonly server: http.Server;
   private readonly byKey = new Map<string, Scenario[]>();
@@ -126,10 +156,15 @@ export class MockUpstream {
   private readonly probes = new Map<string, number>();
   private fallback: Scenario;
   private closing = false;
+  private free: FreeTier | undefined;
+  private readonly freeCounts = new Map<string, { window: number; inWindow: number; day: number; inDay: number }>();
+  /** 429s the free tier answered (per-minute and per-day), by key. */
+  readonly free429s = new Map<string, number>();
 
   constructor(private readonly opts: MockUpstreamOptions = {}) {
     this.fallback = opts.defaultScenario ?? { kind: 'ok' };
     this.models = opts.models ?? wire.defaultModels();
+    this.free = opts.freeTier;
     for (const [k, s] of Object.entries(opts.keys ?? {})) this.behave(k, s);
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = 60_000;
@@ -147,6 +182,21 @@ export class MockUpstream {
     if (list.length === 0) this.byKey.delete(key);
     else this.byKey.set(key, list);
     return this;
+  }
+
+  /** Turns OpenRouter's free-tier counting on (or off with undefined); counts start from zero. */
+  freeTier(tier: FreeTier | undefined): this {
+    this.free = tier;
+    this.freeCounts.clear();
+    this.free429s.clear();
+    return this;
+  }
+
+  /** Free-tier 429s answered so far, over every key. */
+  get free429Count(): number {
+    let n = 0;
+    for (const v of this.free429s.values()) n += v;
+    return n;
   }
 
   /** What GET /key answers for `key` (status 200|401, limit_remaining…). */
@@ -179,8 +229,12 @@ export class MockUpstream {
     this.modelsCalls = 0;
     this.failModels = false;
     this.byKey.clear();
+    this.generations.clear();
     this.keyInfos.clear();
     this.probes.clear();
+    this.free = this.opts.freeTier;
+    this.freeCounts.clear();
+    this.free429s.clear();
     this.fallback = this.opts.defaultScenario ?? { kind: 'ok' };
     this.models = this.opts.models ?? wire.defaultModels();
     for (const [k, s] of Object.entries(this.opts.keys ?? {})) this.behave(k, s);
@@ -222,7 +276,8 @@ export class MockUpstream {
     try { json = raw === '' ? null : JSON.parse(raw); } catch { json = null; }
     const rec: ReceivedRequest = {
       method: req.method ?? 'GET', path, route, headers: req.headers, body: raw, json,
-      key: bearer(req.headers.authorization), at: Date.now(), remotePort: req.socket.remotePort ?? 0,
+      key: bearer(req.headers.authorization) ?? apiKey(req.headers['x-api-key']), at: Date.now(), remotePort: req.socket.remotePort ?? 0,
+      credentials: (req.headers.authorization !== undefined ? 1 : 0) + (req.headers['x-api-key'] !== undefined ? 1 : 0),
     };
     this.requestCount++;
     if (this.opts.record !== false) this.received.push(rec);
@@ -243,11 +298,36 @@ export class MockUpstream {
     if (method === 'GET' && route === '/models') return this.modelsRoute(ctx);
     if (rec.key === null) return this.sendStatus(ctx, scenarios.noAuth());
     if (method === 'GET' && (route === '/key' || route === '/auth/key')) return this.keyRoute(ctx, rec.key);
+    if (method === 'POST' && route === '/messages/count_tokens') return this.sendStatus(ctx, this.notFound());
+    if (method === 'GET' && route === '/generation') return this.generationRoute(ctx, rec.key, new URL(path, 'http://x').searchParams.get('id'));
     const endpoint: Endpoint | undefined = method !== 'POST' ? undefined
-      : route === '/chat/completions' ? 'chat' : route === '/completions' ? 'text' : route === '/embeddings' ? 'embeddings' : undefined;
+      : route === '/chat/completions' ? 'chat' : route === '/completions' ? 'text' : route === '/embeddings' ? 'embeddings'
+        : route === '/messages' ? 'messages' : route === '/responses' ? 'responses' : undefined;
     if (!endpoint) return this.sendStatus(ctx, this.notFound());
     if (endpoint === 'embeddings') ctx.stream = false;
+    const refused = this.freeTierRefusal(rec.key, ctx.body.model);
+    if (refused) return this.sendStatus(ctx, refused);
     return this.answer(ctx, this.takeScenario(rec.key), endpoint);
+  }
+
+  /** Counts a `:free` attempt; the 429 OpenRouter would answer when the key's window or day is spent. */
+  private freeTierRefusal(key: string, model: unknown): StatusScenario | null {
+    const tier = this.free;
+    if (!tier || typeof model !== 'string' || !model.endsWith(':free')) return null;
+    const now = (tier.now ?? Date.now)();
+    const window = Math.floor(now / tier.windowMs);
+    const day = Math.floor(now / 86_400_000);
+    let c = this.freeCounts.get(key);
+    if (!c) { c = { window, inWindow: 0, day, inDay: 0 }; this.freeCounts.set(key, c); }
+    if (c.window !== window) { c.window = window; c.inWindow = 0; }
+    if (c.day !== day) { c.day = day; c.inDay = 0; }
+    c.inWindow++;
+    c.inDay++; // refused attempts count against the daily quota too
+    let refusal: StatusScenario | null = null;
+    if (c.inDay > tier.perDay) refusal = scenarios.freeModelsPerDay({ limit: tier.perDay === 1000 ? 1000 : 50, resetMs: (day + 1) * 86_400_000 });
+    else if (c.inWindow > tier.perWindow) refusal = scenarios.freeModelsPerMin((window + 1) * tier.windowMs, tier.perWindow);
+    if (refusal) this.free429s.set(key, (this.free429s.get(key) ?? 0) + 1);
+    return refusal;
   }
 
   private notFound(): StatusScenario {
@@ -265,6 +345,7 @@ export class MockUpstream {
   }
 
   private async answer(ctx: Ctx, sc: Scenario, endpoint: Endpoint): Promise<void> {
+    if (endpoint === 'messages' || endpoint === 'responses') return this.answerProto(ctx, sc, endpoint);
     switch (sc.kind) {
       case 'ok': return this.ok(ctx, sc, endpoint);
       case 'status': return this.sendStatus(ctx, sc);
@@ -322,7 +403,9 @@ export class MockUpstream {
 
   private gen(ctx: Ctx): wire.Gen {
     const model = typeof ctx.body.model === 'string' ? ctx.body.model : 'openai/gpt-4o-mini';
-    return wire.newGen(model, this.opts.provider ?? 'MockProvider');
+    const g = wire.newGen(model, this.opts.provider ?? 'MockProvider');
+    if (ctx.rec.key !== null) this.generations.set(g.id, ctx.rec.key);
+    return g;
   }
 
   private pieces(sc?: { chunks?: string[] }): string[] {
@@ -333,7 +416,7 @@ export class MockUpstream {
   /** The tool call to answer with, when the chat request offers tools (and tool_choice is not "none"). */
   private toolCall(ctx: Ctx, sc: OkScenario): wire.ToolCall | undefined {
     const tools = ctx.body.tools;
-    if (!Array.isArray(tools) || tools.length === 0 || ctx.body.tool_choice === 'none') return undefined;
+    if (this.opts.answerTools === false || !Array.isArray(tools) || tools.length === 0 || ctx.body.tool_choice === 'none') return undefined;
     const choice = ctx.body.tool_choice;
     const forced = isObj(choice) && isObj(choice.function) ? choice.function.name : undefined;
     const first: unknown = tools[0];
@@ -450,6 +533,61 @@ export class MockUpstream {
     if (then === 'stall') { this.write(ctx, last); return; }
     ctx.done = true; // the mock ends it: not a client abort
     ctx.res.write(last, () => ctx.res.destroy());
+  }
+
+  // ---------------------------------------------------------------- /messages, /responses
+
+  private async answerProto(ctx: Ctx, sc: Scenario, p: proto.Proto): Promise<void> {
+    const io = this.io(ctx, p);
+    const first = this.pieces()[0] ?? '';
+    switch (sc.kind) {
+      case 'ok': {
+        const pieces = this.pieces(sc);
+        const tool = this.opts.answerTools === false ? undefined : proto.toolOf(p, ctx.body, sc.toolArguments ?? DEFAULT_TOOL_ARGS);
+        const frags = tool ? sc.toolArgumentChunks ?? wire.split(tool.arguments, 4) : [];
+        return proto.protoOk(io, pieces, sc.chunkDelayMs ?? this.opts.chunkDelayMs ?? 0, wire.usage(ctx.rec.body, tool ? frags.length : pieces.length), tool, frags, sc.comments);
+      }
+      case 'status': return this.sendStatus(ctx, sc);
+      case 'midStreamError':
+        return proto.protoMidStreamError(io, first, sc.code ?? 502, sc.message ?? 'Provider returned error', sc.chunkDelayMs ?? this.opts.chunkDelayMs ?? 0);
+      case 'cutAfterFirstChunk': return proto.protoFirstChunkThen(io, first, 'cut', wire.usage(ctx.rec.body, 1));
+      case 'stall': return proto.protoFirstChunkThen(io, first, 'stall', wire.usage(ctx.rec.body, 1));
+      case 'slowFirstByte':
+        await sleep(sc.delayMs, ctx.signal);
+        if (ctx.closed) return;
+        return this.answerProto(ctx, sc.then ?? { kind: 'ok' }, p);
+      case 'hang': return;
+      default: {
+        const never: never = sc;
+        throw new Error(`unknown scenario ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private io(ctx: Ctx, p: proto.Proto): proto.Io {
+    const g = this.gen(ctx);
+    return {
+      proto: p, g, body: ctx.body, stream: ctx.stream,
+      json: (status, body, headers) => this.sendJson(ctx, status, body, headers),
+      startSse: () => this.startSse(ctx, g),
+      comments: (n) => this.comments(ctx, n),
+      write: (s) => this.write(ctx, s),
+      end: (s) => this.end(ctx, s),
+      cut: (s) => { ctx.done = true; ctx.res.write(s, () => ctx.res.destroy()); },
+      cutJson: (full) => {
+        ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(full), 'X-Generation-Id': g.id });
+        ctx.done = true;
+        ctx.res.write(full.slice(0, Math.floor(full.length / 2)), () => ctx.res.destroy());
+      },
+      sleep: (ms) => sleep(ms, ctx.signal),
+    };
+  }
+
+  private generationRoute(ctx: Ctx, key: string, id: string | null): void {
+    const owner = id === null ? undefined : this.generations.get(id);
+    if (owner === undefined) return this.sendStatus(ctx, { kind: 'status', status: 404, body: { error: { code: 404, message: 'Generation not found' } } });
+    if (owner !== key) return this.sendStatus(ctx, { kind: 'status', status: 403, body: { error: { code: 403, message: "You don't have access to this generation" } } });
+    this.sendJson(ctx, 200, { data: { id, total_cost: 0.0001, usage: 0.0001, model: 'openai/gpt-4o-mini', provider_name: this.opts.provider ?? 'MockProvider', tokens_prompt: 10, tokens_completion: 3 } });
   }
 
   // ---------------------------------------------------------------- /key, /models

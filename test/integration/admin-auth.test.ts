@@ -89,9 +89,13 @@ t('repeated failures from one address lock it out with 429 and Retry-After; othe
   assert.is((await c.post('/admin/login', { password: 'wrong-1-xxxxxx' }, from)).status, 401);
   assert.is((await c.post('/admin/login', { password: 'wrong-2-xxxxxx' }, from)).status, 401);
   const third = await c.post('/admin/login', { password: 'wrong-3-xxxxxx' }, from);
-  assert.is(third.status, 429);
-  assert.is(third.headers['retry-after'], '120');
-  assert.is(third.json.error.code, 'too_many_attempts');
+  assert.is(third.status, 401, 'the failure that reaches the limit is still answered as a wrong password');
+  assert.is(third.json.error.message, 'wrong password');
+  assert.is(third.json.error.retry_after, 120);
+  const fourth = await c.post('/admin/login', { password: 'wrong-4-xxxxxx' }, from);
+  assert.is(fourth.status, 429);
+  assert.is(fourth.headers['retry-after'], '120');
+  assert.is(fourth.json.error.code, 'too_many_attempts');
   const right = await c.post('/admin/login', { password: ADMIN_PASSWORD }, from);
   assert.is(right.status, 429, 'even the right password waits out the lockout');
   assert.ok(Number(right.headers['retry-after']) > 0 && Number(right.headers['retry-after']) <= 120);
@@ -176,8 +180,10 @@ t('CSRF: a cross-site form post is refused and changes nothing', async ({ s }) =
   const text = await c.call('POST', '/admin/add-keys', JSON.stringify({ key_data: fakeKey(1) }), { 'content-type': 'text/plain' });
   assert.is(text.status, 415, 'a simple (no-preflight) content type is refused');
   assert.match(text.json.error.message, 'application/json');
-  const noType = await c.call('DELETE', '/admin/delete-key/abcd');
-  assert.is(noType.status, 415, 'DELETE without a body still needs the JSON content type');
+  const crossDelete = await c.call('DELETE', '/admin/delete-key/abcd', undefined, { origin: 'https://evil.example' });
+  assert.is(crossDelete.status, 403, 'a DELETE without a content type is still checked for its origin');
+  const deleteWithBody = await c.call('DELETE', '/admin/delete-key/abcd', 'x', { 'content-type': 'text/plain' });
+  assert.is(deleteWithBody.status, 415, 'a DELETE that sends a body must send it as JSON');
   const logout = await c.call('POST', '/admin/logout');
   assert.is(logout.status, 415);
   assert.is((await c.get('/admin/settings')).status, 200, 'a refused logout leaves the session open');
@@ -188,13 +194,16 @@ t('CSRF: a cross-site form post is refused and changes nothing', async ({ s }) =
   assert.is(loginForm.status, 415, 'login too');
 });
 
-t('bodiless commands accept the JSON content type with an empty body', async ({ s }) => {
+t('bodiless commands accept the JSON content type with an empty body; DELETE works with no content type at all', async ({ s }) => {
   const c = new AdminClient(s.url);
   await c.login();
-  const add = await c.post('/admin/add-keys', { key_data: fakeKey(77) });
-  const id = add.json.added[0].id;
+  const add = await c.post('/admin/add-keys', { key_data: `${fakeKey(77)}\n${fakeKey(78)}` });
+  const [id, other] = add.json.added.map((k: { id: string }) => k.id);
   const del = await c.call('DELETE', `/admin/delete-key/${id}`, '', { 'content-type': 'application/json' });
   assert.is(del.status, 200);
+  const bare = await c.call('DELETE', `/admin/delete-key/${other}`); // as the original dashboard and curl -X DELETE send it
+  assert.is(bare.status, 200, bare.text);
+  assert.not.ok(s.rt.projection.state.keys[other]);
   const out = await c.call('POST', '/admin/logout', '', { 'content-type': 'application/json' });
   assert.is(out.status, 200);
 });

@@ -79,7 +79,7 @@ t('key-status pages, filters by status and searches by id or suffix', async ({ c
   assert.is(p1.total_keys, 25);
   assert.is(p1.total_pages, 3);
   assert.is(p1.keys.length, 10);
-  assert.equal(p1.counts, { active: 25, cooling: 0, inactive: 0 });
+  assert.equal(p1.counts, { active: 25, cooling: 0, inactive: 0, disabled: 0 });
   const p3 = (await c.get('/admin/key-status?page=3&limit=10')).json;
   assert.is(p3.keys.length, 5);
   const past = await c.get('/admin/key-status?page=7&limit=10');
@@ -95,15 +95,18 @@ t('key-status pages, filters by status and searches by id or suffix', async ({ c
   assert.is(defaults.page, 1);
 
   const k = p1.keys[0];
-  assert.equal(Object.keys(k).sort(), ['active', 'added_at', 'consecutive_failures', 'cool_down_until', 'failure_count', 'id', 'is_active', 'key_suffix', 'last_error', 'last_failure_time', 'last_used_time', 'masked', 'status', 'total_failures', 'total_requests', 'weight'].filter((f) => f !== 'active').sort());
+  assert.equal(Object.keys(k).sort(), ['active', 'added_at', 'consecutive_failures', 'cool_down_until', 'failure_count', 'free_cool_down_until', 'id', 'is_active', 'key_suffix', 'last_error', 'last_failure_time', 'last_used_time', 'masked', 'status', 'total_failures', 'total_requests', 'weight'].filter((f) => f !== 'active').sort());
   assert.match(k.added_at, /^\d{4}-\d\d-\d\dT.*Z$/);
 
-  // one inactive, one cooling
-  await c.call('PATCH', `/admin/keys/${p1.keys[1].id}`, { active: false });
+  // one inactive (as a failure leaves it), one disabled by the admin, one cooling
+  await s.rt.commands.setActive(p1.keys[1].id, false, 'system');
+  await c.call('PATCH', `/admin/keys/${p1.keys[3].id}`, { active: false });
   const now = Date.now();
   s.rt.projection.record({ type: 'KeyCooled', at: now, key_id: p1.keys[2].id, actor: 'proxy', data: { until: now + 600_000, seconds: 600 } });
   const counts = (await c.get('/admin/key-status')).json.counts;
-  assert.equal(counts, { active: 23, cooling: 1, inactive: 1 });
+  assert.equal(counts, { active: 22, cooling: 1, inactive: 1, disabled: 1 });
+  const disabled = (await c.get('/admin/key-status?status=disabled')).json;
+  assert.equal(disabled.keys.map((x: { id: string; is_active: boolean }) => [x.id, x.is_active]), [[p1.keys[3].id, false]]);
   const cooling = (await c.get('/admin/key-status?status=cooling')).json;
   assert.is(cooling.total_keys, 1);
   assert.is(cooling.keys[0].id, p1.keys[2].id);
@@ -196,7 +199,7 @@ t('PATCH /admin/keys/:id changes the weight and the active flag and answers the 
   assert.is(w.json.id, k.id);
   assert.is(s.rt.projection.state.keys[k.id].weight, 250);
   const off = await c.call('PATCH', `/admin/keys/${k.id}`, { active: false });
-  assert.equal([off.json.status, off.json.is_active], ['inactive', false]);
+  assert.equal([off.json.status, off.json.is_active], ['disabled', false]);
   const on = await c.call('PATCH', `/admin/keys/${k.id}`, { active: true, weight: 3 });
   assert.equal([on.json.status, on.json.is_active, on.json.weight], ['active', true, 3]);
   const types = (await s.rt.events.page({ page: 1, limit: 10, keyId: k.id })).events.map((e) => e.type);
@@ -218,20 +221,87 @@ t('PATCH /admin/keys/:id changes the weight and the active flag and answers the 
 t('POST /admin/keys/:id/check probes the key now and brings a working key back', async ({ c, s, up }) => {
   const secret = fakeKey(77);
   const [k] = (await add(c, secret)).added;
-  await c.call('PATCH', `/admin/keys/${k.id}`, { active: false });
+  await s.rt.commands.setActive(k.id, false, 'system'); // inactive as a failure leaves it
   up.keyInfo(secret, { status: 200, limit_remaining: 5 });
   const ok = await c.post(`/admin/keys/${k.id}/check`);
   assert.is(ok.status, 200, ok.text);
   assert.equal([ok.json.status, ok.json.is_active], ['active', true]);
   assert.is(up.probesFor(secret), 1);
   up.keyInfo(secret, { status: 200, limit_remaining: 0 });
-  await c.call('PATCH', `/admin/keys/${k.id}`, { active: false });
+  await s.rt.commands.setActive(k.id, false, 'system');
   const spent = await c.post(`/admin/keys/${k.id}/check`);
   assert.is(spent.json.status, 'inactive', 'a spent key stays inactive');
+
+  // A cooling key that passes the check is back at once; a key the admin disabled stays disabled.
+  up.keyInfo(secret, { status: 200, limit_remaining: 5 });
+  await c.call('PATCH', `/admin/keys/${k.id}`, { active: true });
+  const now = s.rt.projection.now();
+  s.rt.projection.record({ type: 'KeyCooled', at: now, key_id: k.id, actor: 'proxy', data: { until: now + 600_000, seconds: 600 } });
+  assert.is((await c.get(`/admin/key-status?q=${k.id}`)).json.keys[0].status, 'cooling');
+  const back = await c.post(`/admin/keys/${k.id}/check`);
+  assert.equal([back.json.status, back.json.cool_down_until], ['active', null]);
+  await c.call('PATCH', `/admin/keys/${k.id}`, { active: false });
+  const still = await c.post(`/admin/keys/${k.id}/check`);
+  assert.is(still.json.status, 'disabled', 'only Activate brings back a key the admin disabled');
   await s.rt.projection.flush();
   const probed = (await s.rt.events.page({ page: 1, limit: 10, keyId: k.id, type: 'KeyProbed' })).events;
-  assert.is(probed.length, 2);
+  assert.is(probed.length, 4);
   assert.is((await c.post('/admin/keys/ffffffffffffffff/check')).status, 404);
+});
+
+t('a key is addressed by its id or its shown suffix only: longer suffixes of the secret never match, and every probe is recorded', async ({ c, s }) => {
+  const secret = fakeKey(90, 'beef');
+  const [k] = (await add(c, secret)).added;
+  const before = await s.rt.events.maxSeq();
+  // The attack of issue 13: grow a suffix one character at a time; a 200 would confirm each guess.
+  for (const guess of [secret.slice(-5), secret.slice(-8), secret.slice(-20), secret]) {
+    const r = await c.call('PATCH', `/admin/keys/${guess}`, { weight: 1 });
+    assert.is(r.status, 404, `suffix of ${guess.length}`);
+    assert.is((await c.call('DELETE', `/admin/delete-key/${guess}`)).status, 404);
+    assert.is((await c.post(`/admin/keys/${guess}/check`)).status, 404);
+  }
+  assert.ok(s.rt.projection.state.keys[k.id], 'nothing was deleted');
+  assert.is((await c.call('PATCH', '/admin/keys/beef', { weight: 2 })).status, 200, 'the shown suffix still works');
+  const unchanged = await c.call('PATCH', `/admin/keys/${k.id}`, { weight: 2 });
+  assert.is(unchanged.status, 200);
+  const audit = (await c.get('/admin/events?type=AdminKeyAccessed&limit=100')).json.events.filter((e: { seq: number }) => e.seq > before);
+  assert.is(audit.length, 13, 'twelve misses and one unchanged weight');
+  const refs = audit.map((e: { data: { ref: string } }) => e.data.ref);
+  assert.not.ok(refs.some((r: string) => r.length > 16 && secret.includes(r)), 'no long part of a secret is stored');
+  assert.not.ok(JSON.stringify(audit).includes(secret.slice(-20)), 'the history never holds the secret');
+  const noop = audit[0];
+  assert.equal([noop.key_id, noop.data.action, noop.data.outcome], [k.id, 'weight', 'unchanged']);
+  assert.equal(audit.slice(1).map((e: { data: { outcome: string } }) => e.data.outcome), Array(12).fill('not_found'));
+  assert.is(noop.data.client, '127.0.0.1');
+  const batch = await c.post('/admin/delete-keys-batch', { suffixes: [secret.slice(-6), secret.slice(-7)] });
+  assert.equal([batch.status, batch.json.deleted_count], [200, 0], 'a batch matches shown suffixes only too');
+  const after = (await s.rt.events.page({ page: 1, limit: 1, type: 'AdminKeyAccessed' })).events[0].data as { action: string; outcome: string; ref: string };
+  assert.equal([after.action, after.outcome, after.ref], ['delete', 'not_found', secret.slice(-6)]);
+});
+
+t('setting a key to the state it is in is recorded as an unchanged command', async ({ c, s }) => {
+  const [k] = (await add(c, fakeKey(91))).added;
+  assert.is((await c.call('PATCH', `/admin/keys/${k.id}`, { active: true })).status, 200);
+  const page = await s.rt.events.page({ page: 1, limit: 5, keyId: k.id });
+  assert.equal([page.events[0].type, (page.events[0].data as { action: string }).action], ['AdminKeyAccessed', 'activate']);
+});
+
+t('200,000 invalid lines are each reported by line, in one linear pass', async ({ s }) => {
+  const text = Array.from({ length: 200_000 }, (_, i) => `bad key ${i}`).join('\n');
+  const report = await s.rt.commands.addKeys(text, 'admin');
+  assert.is(report.invalid_count, 200_000);
+  assert.is(report.invalid_lines.length, 200_000);
+  assert.is(report.invalid_lines[199_999], 200_000);
+  assert.is(report.added_count, 0);
+});
+
+t('bad weights and separators are refused per line, not added', async ({ c, s }) => {
+  const key = fakeKey(92);
+  const report = await add(c, `${key}:abc\n${key}:1e9\n${key}:2.5\n:5\n${fakeKey(93)};${fakeKey(94)}`);
+  assert.is(report.added_count, 0);
+  assert.equal(report.invalid_lines, [1, 2, 3, 4, 5]);
+  assert.is(report.warnings.length, 0);
+  assert.is(Object.keys(s.rt.projection.state.keys).length, 0);
 });
 
 t.run();

@@ -7,8 +7,9 @@ import { startServer, type TestServer } from '../helpers/server';
 interface Ctx { s: TestServer; c: AdminClient }
 
 const SETTING_FIELDS = [
-  'app_api_key_set', 'default_model', 'health_check_interval_seconds', 'key_failure_cooldown_seconds',
-  'key_max_consecutive_failures', 'log_level', 'request_timeout_seconds', 'retry_with_new_key_count',
+  'app_api_key_set', 'default_model', 'free_requests_per_day', 'free_requests_per_window', 'free_window_seconds',
+  'health_check_interval_seconds', 'key_failure_cooldown_seconds',
+  'key_max_consecutive_failures', 'log_level', 'request_timeout_seconds', 'retry_with_new_key_count', 'wait_for_key_ms',
 ];
 
 const t = suite<Ctx>('admin settings');
@@ -112,7 +113,7 @@ t('app-status reports uptime, versions, memory, event loop, keys, requests, even
   assert.match(b.versions.app, /^\d+\.\d+\.\d+/);
   assert.ok(b.memory.rss_bytes > 0 && b.memory.heap_used_bytes > 0);
   for (const f of ['mean', 'p50', 'p99', 'max']) assert.type(b.event_loop_delay_ms[f], 'number');
-  assert.equal(b.keys, { active: 2, cooling: 0, inactive: 0, total: 2 });
+  assert.equal(b.keys, { active: 2, cooling: 0, inactive: 0, disabled: 0, total: 2 });
   assert.equal(Object.keys(b.requests).sort(), ['failures', 'tokens', 'total']);
   assert.type(b.events.since_snapshot, 'number');
   assert.type(b.events.pending, 'number');

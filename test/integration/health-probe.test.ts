@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyId } from '../../src/domain/key-lines';
+import { keyStatus } from '../../src/domain/pool-state';
 import type { EventType, StoredEvent } from '../../src/events/types';
 import { probeKey } from '../../src/health/probe-key';
 import { scenarios, waitUntil } from '../helpers/mock-upstream';
@@ -68,7 +69,7 @@ t('a key deactivated by a 401 stays out while /key says 401, and comes back once
 
 t('a key whose spend limit is used up (limit_remaining 0) stays inactive', async ({ r }) => {
   await setInterval(r, 1);
-  await r.server.rt.commands.setActive(keyId(B), false, 'admin');
+  await r.server.rt.commands.setActive(keyId(B), false, 'system'); // inactive as a failure leaves it (an admin's Deactivate is never probed)
   r.mock.keyInfo(B, { status: 200, limit: 10, limit_remaining: 0 });
   await waitUntil(() => r.mock.probesFor(B) >= 1, 2500);
   const probed = await history(r, B, 'KeyProbed');
@@ -78,22 +79,35 @@ t('a key whose spend limit is used up (limit_remaining 0) stays inactive', async
 
 t('a cooling key is neither used nor probed until its time is up', async ({ r }) => {
   await setInterval(r, 1);
-  r.mock.behave(C, scenarios.rateLimited({ retryAfterSec: 300 }));
+  r.mock.behave(C, scenarios.keyRateLimited({ retryAfterSec: 300 }));
   for (let i = 0; i < 20 && r.mock.inferenceCallsFor(C).length === 0; i++) {
     await raw(r.server.url, 'POST', '/v1/chat/completions', '{"model":"m","messages":[]}');
   }
-  await r.server.rt.commands.setActive(keyId(B), false, 'admin'); // something to probe, so rounds run
+  await r.server.rt.commands.setActive(keyId(B), false, 'system'); // inactive as a failure leaves it (an admin's Deactivate is never probed) // something to probe, so rounds run
   r.mock.keyInfo(B, { status: 401 });
   await waitUntil(() => r.mock.probesFor(B) >= 1, 2500); // a round ran: C would have been probed in it
   assert.is(r.mock.probesFor(C), 0);
   assert.is(r.mock.inferenceCallsFor(C).length, 1);
 });
 
+t('the health check never undoes an admin\'s Deactivate: a disabled key is not probed; only Activate brings it back', async ({ r }) => {
+  await setInterval(r, 1);
+  const admin = keyId(A);
+  await r.server.rt.commands.setActive(admin, false, 'admin');
+  await r.server.rt.commands.setActive(keyId(B), false, 'system'); // something to probe, so rounds run
+  r.mock.keyInfo(A, { status: 200 }).keyInfo(B, { status: 401 });
+  await waitUntil(() => r.mock.probesFor(B) >= 2, 3500);
+  assert.is(r.mock.probesFor(A), 0, 'never probed');
+  assert.is(keyStatus(r.key(A), Date.now()), 'disabled');
+  await r.server.rt.commands.setActive(admin, true, 'admin');
+  assert.is(keyStatus(r.key(A), Date.now()), 'active');
+});
+
 t('only the leader probes', async ({ r }) => {
   await setInterval(r, 1);
   r.server.rt.setLeader(() => false);
   try {
-    await r.server.rt.commands.setActive(keyId(B), false, 'admin');
+    await r.server.rt.commands.setActive(keyId(B), false, 'system'); // inactive as a failure leaves it (an admin's Deactivate is never probed)
     await new Promise((res) => setTimeout(res, 1300));
     assert.is(probes(r), 0);
   } finally {

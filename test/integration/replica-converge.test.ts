@@ -37,7 +37,7 @@ s.after(async (c) => {
 });
 
 function mixed(seed: number, length: number): Scenario[] {
-  const kinds = [scenarios.ok(), scenarios.ok(), scenarios.rateLimited(), scenarios.noCredits(), scenarios.userNotFound(), scenarios.serverError()];
+  const kinds = [scenarios.ok(), scenarios.ok(), scenarios.keyRateLimited(), scenarios.noCredits(), scenarios.userNotFound(), scenarios.serverError()];
   let x = seed;
   return Array.from({ length }, () => kinds[(x = (x * 48271) % 2147483647) % kinds.length]).concat([scenarios.ok()]);
 }

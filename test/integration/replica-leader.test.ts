@@ -24,7 +24,16 @@ s.before(async (c) => {
   const added = await c.admins.get(first)!.post('/admin/add-keys', { key_data: `${c.dead}\n${fakeKey(0x600d)}` });
   assert.is(added.json.added_count, 2, added.text);
   c.deadId = added.json.added[0].id;
-  assert.is((await c.admins.get(first)!.call('PATCH', `/admin/keys/${c.deadId}`, { active: false })).status, 200);
+  // Traffic finds it dead (a disabled key would never be probed): it goes inactive.
+  const a = c.admins.get(first)!;
+  const inactive = async () => (await a.get(`/admin/key-status?q=${c.deadId}`)).json.keys[0]?.status === 'inactive';
+  for (let i = 0; i < 50 && !(await inactive()); i++) {
+    const r = await request(`${first.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await r.body.text();
+  }
+  assert.ok(await inactive(), 'the dead key is inactive');
 });
 s.after(async (c) => {
   await c.cluster?.close();
@@ -103,7 +112,12 @@ s('a replica restarted after the others moved on catches up from the snapshot an
   const back = await c.cluster!.start(other.name);
   const loaded = back.logs().find((l) => l.msg === 'key state loaded') as { fromSnapshot: boolean; replayed: number; keys: number };
   assert.ok(loaded.fromSnapshot, 'loaded from the snapshot');
-  assert.ok(loaded.replayed > 0, 'and the events after it');
+  // The leader may snapshot again after the last add (every 20 events, on its own timer); then there is
+  // nothing left to replay, and the key table below is the proof that nothing was missed.
+  if (loaded.replayed === 0) {
+    const last = (await a.get('/admin/app-status')).json.events.last_snapshot_seq;
+    assert.ok(last >= (await a.get('/admin/events?limit=1')).json.events[0].seq, 'no replay only when the snapshot covers the whole log');
+  }
   await eventually(async () => JSON.stringify(await keyTable(c, back)) === JSON.stringify(await keyTable(c, leader)), 2000, 'the same key table as the leader');
   assert.is((await keyTable(c, back)).length, 13);
 });

@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLog } from '../../src/log';
 import { Lease } from '../../src/replica/lease';
+import { LeaseStore } from '../../src/store/lease-store';
 import type { Database } from '../../src/store/database';
 import { mysqlAvailable } from '../helpers/mysql';
 import { openFreshMysqlDatabase } from '../helpers/mysql-database';
@@ -23,7 +24,7 @@ s.after.each(async (c) => {
 });
 
 const lease = (c: { db?: Database; leases: Lease[] }, owner: string, leaseMs = 2000) => {
-  const l = new Lease({ knex: c.db!.knex, name: 'leader', owner, leaseMs, log: silentLog });
+  const l = new Lease({ store: new LeaseStore(c.db!), name: 'leader', owner, leaseMs, log: silentLog });
   c.leases.push(l);
   return l;
 };

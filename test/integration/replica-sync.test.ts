@@ -46,7 +46,7 @@ s('a key added, re-weighted, deactivated, reactivated or deleted on one replica 
   await eventually(async () => (await keyOn(c.adminB!, id))?.weight === 7, 1000, 'the new weight on b');
 
   assert.is((await c.adminB!.call('PATCH', `/admin/keys/${id}`, { active: false })).status, 200);
-  await eventually(async () => (await keyOn(c.adminA!, id))?.status === 'inactive', 1000, 'the deactivation on a');
+  await eventually(async () => (await keyOn(c.adminA!, id))?.status === 'disabled', 1000, 'the deactivation on a');
 
   assert.is((await c.adminA!.call('PATCH', `/admin/keys/${id}`, { active: true })).status, 200);
   await eventually(async () => (await keyOn(c.adminB!, id))?.status === 'active', 1000, 'the reactivation on b');
@@ -104,6 +104,34 @@ s('a key that traffic on one replica deactivated is never sent upstream by the o
   const served = () => c.up!.callsFor(good).length;
   await eventually(async () => (await keyOn(c.adminA!, goodId))?.total_requests === served()
     && (await keyOn(c.adminB!, goodId))?.total_requests === served(), 1000, `${served()} uses of the good key on both replicas`);
+});
+
+s('a key out of free requests on one replica is rested on the other too: no :free request goes upstream, paid ones still do', async (c) => {
+  if (c.skip) return;
+  c.up!.freeTier({ perWindow: 100, windowMs: 60_000, perDay: 0 }); // this account's daily free quota is spent
+  const free = async (url: string) => {
+    const r = await request(`${url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'deepseek/deepseek-chat-v3-0324:free', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await r.body.text();
+    return { status: r.statusCode, retryAfter: Number(r.headers['retry-after']) };
+  };
+  try {
+    const onA = await free(c.a!.url);
+    assert.is(onA.status, 429, 'every key a tried was out of free requests');
+    const refused = c.up!.free429Count;
+    assert.ok(refused >= 1);
+    await eventually(async () => (await c.adminB!.get('/admin/key-status?limit=100')).json.keys
+      .filter((k: { is_active: boolean; free_cool_down_until: string | null }) => k.is_active && !k.free_cool_down_until).length === 0, 1500, 'b sees every active key resting for free models');
+    const onB = await free(c.b!.url);
+    assert.is(onB.status, 503);
+    assert.ok(onB.retryAfter > 60, `Retry-After ${onB.retryAfter} s: until the daily reset`);
+    assert.is(c.up!.free429Count, refused, 'b sent nothing upstream that OpenRouter would refuse');
+    assert.is(await chat(c.b!.url), 200, 'paid models still work on b');
+  } finally {
+    c.up!.freeTier(undefined);
+  }
 });
 
 s('exactly one replica holds the lease', async (c) => {

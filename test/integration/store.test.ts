@@ -68,6 +68,25 @@ function define(name: string, open: () => Promise<Ctx>, enabled: () => Promise<b
     assert.equal([past.total, past.events.length], [5, 0]);
   });
 
+  it('pages the history by seq: following next_before walks the same pages as page numbers, without gaps or repeats', async ({ db }) => {
+    const store = new EventStore(db, 'o');
+    await store.append(Array.from({ length: 23 }, (_, i) => (i % 3 === 0 ? ev.added(`k${i}`) : ev.used(`k${i - (i % 3)}`))));
+    const walked: number[][] = [];
+    let before: number | undefined;
+    for (let page = 1; ; page++) {
+      const byCursor = await store.page({ page, limit: 5, before });
+      const byNumber = await store.page({ page, limit: 5 });
+      assert.equal(byCursor.events.map((e) => e.seq), byNumber.events.map((e) => e.seq), `page ${page}`);
+      assert.is(byCursor.total, 23);
+      walked.push(byCursor.events.map((e) => e.seq));
+      if (byCursor.nextBefore === null) break;
+      before = byCursor.nextBefore;
+    }
+    assert.equal(walked.flat(), Array.from({ length: 23 }, (_, i) => 23 - i));
+    const added = await store.page({ page: 2, limit: 3, type: 'KeyAdded' });
+    assert.equal(added.events.map((e) => e.key_id), ['k12', 'k9', 'k6']);
+  });
+
   it('a row that does not decode is reported, not folded', async ({ db }) => {
     await db.knex('key_events').insert({ at: T0, type: 'KeyAdded', key_id: 'a', actor: 'admin', origin: 'x', data: '{"weight":' });
     await db.knex('key_events').insert({ at: T0, type: 'Bogus', key_id: null, actor: 'admin', origin: 'x', data: '{}' });
@@ -170,9 +189,67 @@ function define(name: string, open: () => Promise<Ctx>, enabled: () => Promise<b
     await secrets.put('a', 'sk-secret-a', T0);
     await secrets.put('gone', 'sk-secret-of-a-key-deleted-long-ago', T0);
     await secrets.put('b', 'sk-secret-b', Date.now()); // its KeyAdded is not appended yet
-    await new SecretCache(secrets, silentLog).load(p);
+    await new SecretCache(secrets, silentLog, new EventStore(db, 'reader')).load(p);
     assert.is(await secrets.get('b'), 'sk-secret-b');
     assert.is(await secrets.get('gone'), null, 'an old orphan still goes');
+    assert.is(await secrets.get('a'), 'sk-secret-a');
+    await p.stop();
+  });
+
+  it('a damaged snapshot is ignored with a warning naming it, the log is replayed, and no secret is deleted on its strength', async ({ db }) => {
+    const secrets = new SecretStore(db, undefined);
+    await secrets.verify();
+    const ids = Array.from({ length: 6 }, (_, i) => `k${i}`);
+    await secrets.putMany(ids.map((id) => ({ id, secret: `sk-secret-${id}` })), T0);
+    const events = new EventStore(db, 'writer');
+    await events.append([...ids.map((id) => ev.added(id)), ev.deleted('k5')]);
+    await db.knex('key_secrets').update({ created_at: T0 - 86_400_000 }); // old enough to be an orphan
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['{"keys":{}}', { seq: 7 }, /holds 0 keys where the log up to its seq has 5/],
+      [JSON.stringify({ ...initialState(), everAdded: 6 }), { seq: 7 }, /holds 0 keys/],
+      [JSON.stringify(initialState()), { seq: 99 }, /beyond the log's last seq 7/],
+      ['{"keys":', { seq: 7 }, /unreadable/],
+      [JSON.stringify(initialState()), { seq: 7, above: 'nope' }, /unreadable/],
+      [JSON.stringify(initialState()), { seq: 7, version: 9 }, /version 9/],
+    ];
+    for (const [state, fields, reason] of cases) {
+      await db.knex('snapshots').delete();
+      await db.knex('snapshots').insert({ seq: 0, above: '[]', at: T0, events: 0, state, ...fields });
+      const [{ id }] = await db.knex('snapshots').select('id');
+      const warnings: string[] = [];
+      const log = { ...silentLog, warn: (_o: unknown, msg?: string) => { warnings.push(String(msg)); } } as unknown as typeof silentLog;
+      const p = new Projection({ events: new EventStore(db, 'reader'), snapshots: new SnapshotStore(db), log, flushMs: 5, snapshotEvery: 1e9, snapshotsKept: 2, now: () => T0 });
+      const loaded = await p.load();
+      assert.is(loaded.fromSnapshot, false, state);
+      assert.is(loaded.replayed, 7, 'the whole log was replayed');
+      assert.equal(Object.keys(p.state.keys).sort(), ids.slice(0, 5));
+      assert.ok(warnings.some((w) => w.includes(`ignoring snapshot ${id}`) && reason.test(w)), `${warnings.join('; ')} vs ${reason}`);
+      await new SecretCache(secrets, log, new EventStore(db, 'reader')).load(p);
+      await p.stop();
+    }
+    const left = (await db.knex('key_secrets').select('key_id').orderBy('key_id')).map((r) => r.key_id);
+    assert.equal(left, ids.slice(0, 5), 'only the secret of the key the log deleted went');
+  });
+
+  it('a snapshot that agrees with the log is used', async ({ db }) => {
+    const p = projectionOn(db);
+    await p.load();
+    await p.command(() => ({ events: [ev.added('a'), ev.added('b'), ev.deleted('a')], result: null }));
+    await p.snapshot();
+    await p.stop();
+    const again = projectionOn(db);
+    const loaded = await again.load();
+    assert.equal([loaded.fromSnapshot, loaded.replayed, Object.keys(again.state.keys)], [true, 0, ['b']]);
+    await again.stop();
+  });
+
+  it('a starting replica never deletes the secret of a key whose KeyAdded the pool state lacks', async ({ db }) => {
+    const secrets = new SecretStore(db, undefined);
+    await secrets.verify();
+    await secrets.put('a', 'sk-secret-a', T0 - 86_400_000);
+    await new EventStore(db, 'other').append([ev.added('a')]);
+    const p = projectionOn(db); // loaded before the event: its state has no key a
+    await new SecretCache(secrets, silentLog, new EventStore(db, 'reader')).load(p);
     assert.is(await secrets.get('a'), 'sk-secret-a');
     await p.stop();
   });

@@ -66,6 +66,7 @@ test('eventSentence: one readable sentence per event type', () => {
     ['AdminLoginSucceeded', { client: '127.0.0.1' }, 'admin logged in from 127.0.0.1'],
     ['AdminLoginFailed', { client: '10.0.0.7' }, 'failed admin login from 10.0.0.7'],
     ['AdminLoggedOut', { client: '127.0.0.1' }, 'admin logged out (127.0.0.1)'],
+    ['AdminKeyAccessed', { action: 'delete', outcome: 'not_found', ref: 'ab12c', client: '10.0.0.7' }, 'admin delete of "ab12c" named no key — from 10.0.0.7'],
   ];
   for (const [type, data, want] of cases) assert.is(eventSentence({ type, data, ...key }), want, type);
 });

@@ -43,6 +43,15 @@ test('a value that does not parse stops the start and names the variable and the
   refuses({ SESSION_SECRET: 'short' }, /SESSION_SECRET must be at least 32 characters/);
 });
 
+test('TRUST_PROXY: true is one hop (never every hop), a number is that many hops, a list names the proxies', () => {
+  assert.is(parseConfig({}).trustProxy, false);
+  assert.is(parseConfig({ TRUST_PROXY: 'true' }).trustProxy, 1);
+  assert.is(parseConfig({ TRUST_PROXY: '3' }).trustProxy, 3);
+  assert.equal(parseConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback, ::1' }).trustProxy, ['10.0.0.1', '192.168.0.0/16', 'loopback', '::1']);
+  refuses({ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/);
+  refuses({ TRUST_PROXY: 'nginx.local' }, /TRUST_PROXY/);
+});
+
 test('every bad variable is named at once, and secrets are never echoed', () => {
   try {
     parseConfig({ PORT: 'x', MYSQL_PORT: 'y', HEALTH_CHECK_INTERVAL_SECONDS: '-5' });

@@ -53,24 +53,24 @@ test('credential failures deactivate the key at once', () => {
   assert.is(keyStatus(after.keys.a, T0), 'inactive');
 });
 
-test('a rate limit cools for max(Retry-After, dynamic cooldown)', () => {
+test('a limit naming its reset rests the key until then (capped by KEY_MAX_COOLDOWN_SECONDS), with no escalation', () => {
   const s = keyAfter(ev.added('a'));
-  const long = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 5000 }), 'r', settings, T0);
-  assert.equal(long[1], { type: 'KeyCooled', at: T0, key_id: 'a', actor: 'proxy', data: { until: T0 + 5_000_000, seconds: 5000 } });
   const short = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 5 }), 'r', settings, T0);
-  assert.is((short[1].data as { until: number }).until, T0 + 600_000);
+  assert.equal(short[1], { type: 'KeyCooled', at: T0, key_id: 'a', actor: 'proxy', data: { until: T0 + 5000, seconds: 5 } });
+  const long = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 5000 }), 'r', settings, T0);
+  assert.is((long[1].data as { until: number }).until, T0 + 3_600_000, 'capped');
+  const unnamed = failureEvents(s.keys.a, 'rate_limit', failure(429, ''), 'r', settings, T0);
+  assert.is((unnamed[1].data as { until: number }).until, T0 + 600_000, 'no reset named: the dynamic cooldown');
 });
 
 test('X-RateLimit-Reset is a floor for rate limits', () => {
   const s = keyAfter(ev.added('a'));
-  const out = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { rateLimitResetMs: T0 + 9_000_000 }), 'r', settings, T0);
-  assert.is((out[1].data as { until: number }).until, T0 + 9_000_000);
+  const out = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { rateLimitResetMs: T0 + 900_000 }), 'r', settings, T0);
+  assert.is((out[1].data as { until: number }).until, T0 + 900_000);
 });
 
-test('a quota cools until the reset it names, else the dynamic cooldown', () => {
+test('a 402 cools by the dynamic cooldown (the whole key)', () => {
   const s = keyAfter(ev.added('a'));
-  const named = failureEvents(s.keys.a, 'quota', failure(429, 'free-models-per-day', { rateLimitResetMs: T0 + 7_200_000 }), 'q', settings, T0);
-  assert.is((named[1].data as { until: number }).until, T0 + 7_200_000);
   const unnamed = failureEvents(s.keys.a, 'quota', failure(402, 'credits'), 'q', settings, T0);
   assert.is((unnamed[1].data as { until: number }).until, T0 + 600_000);
 });
@@ -97,10 +97,10 @@ test('the cooldown escalates and KEY_MAX_CONSECUTIVE_FAILURES in a row make the 
 
 test('failures that land while the key already cools (concurrent requests) neither escalate nor deactivate', () => {
   let s = keyAfter(ev.added('a'));
-  const first = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 60 }), 'r', settings, T0);
+  const first = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { rateLimitResetMs: T0 + 60_000 }), 'r', settings, T0);
   s = first.reduce(evolve, s);
   for (let i = 1; i <= 5; i++) {
-    const out = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 60 }), 'r', settings, T0 + i);
+    const out = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { rateLimitResetMs: T0 + 60_000 }), 'r', settings, T0 + i);
     assert.equal(out.map((e) => e.type), ['KeyFailed'], 'counted, nothing more');
     s = out.reduce(evolve, s);
   }
@@ -108,13 +108,14 @@ test('failures that land while the key already cools (concurrent requests) neith
   assert.is(s.keys.a.totalFailures, 6);
   assert.is(keyStatus(s.keys.a, T0 + 10), 'cooling');
   // …but an upstream floor that reaches further than the current cooldown still extends it.
-  const later = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 5000 }), 'r', settings, T0 + 10);
-  assert.equal(later[1], { type: 'KeyCooled', at: T0 + 10, key_id: 'a', actor: 'proxy', data: { until: T0 + 10 + 5_000_000, seconds: 5000 } });
+  const later = failureEvents(s.keys.a, 'rate_limit', failure(429, '', { retryAfterSeconds: 3000 }), 'r', settings, T0 + 10);
+  assert.equal(later[1], { type: 'KeyCooled', at: T0 + 10, key_id: 'a', actor: 'proxy', data: { until: T0 + 10 + 3_000_000, seconds: 3000 } });
 });
 
-test('Retry-After is a floor for a quota reset too, and a second credential failure does not deactivate twice', () => {
+test('Retry-After is a floor for a free-tier reset too, and a second credential failure does not deactivate twice', () => {
   let s = keyAfter(ev.added('a'));
   const q = failureEvents(s.keys.a, 'quota', failure(429, 'free-models-per-day', { rateLimitResetMs: T0 + 1000, retryAfterSeconds: 100 }), 'q', settings, T0);
+  assert.equal(q.map((e) => e.type), ['KeyFailed', 'KeyFreeCooled']);
   assert.is((q[1].data as { until: number }).until, T0 + 100_000);
   s = failureEvents(s.keys.a, 'credential', failure(401), 'c', settings, T0).reduce(evolve, s);
   assert.equal(failureEvents(s.keys.a, 'credential', failure(401), 'c', settings, T0 + 1).map((e) => e.type), ['KeyFailed']);

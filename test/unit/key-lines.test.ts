@@ -31,9 +31,23 @@ test('a key over 256 characters is refused; a non-OpenRouter key is accepted wit
   assert.ok(good.ok && good.warning === null);
 });
 
-test('a key with a colon inside keeps it when no weight follows', () => {
-  const [l] = parseKeyLines('abc:def:5');
-  assert.ok(l.ok && l.secret === 'abc:def' && l.weight === 5);
+test('whatever follows a colon must be an integer weight: odd weights and separators are refused, not added', () => {
+  const errors = parseKeyLines(`${real}:abc\n${real}:1e9\n${real}:2.5\n:5\nk1-key-one;k2-key-two\nabc:def:5`)
+    .map((l) => (l.ok ? `added ${l.secret}` : l.error));
+  assert.equal(errors, [
+    'line 1: weight "abc" is not an integer from 1 to 1000',
+    'line 2: weight "1e9" is not an integer from 1 to 1000',
+    'line 3: weight "2.5" is not an integer from 1 to 1000',
+    "line 4: the key is empty (nothing before ':')",
+    "line 5: a key never contains ';': separate keys with commas or newlines",
+    'line 6: weight "def:5" is not an integer from 1 to 1000',
+  ]);
+});
+
+test('200,000 invalid lines parse in one pass, each reported by its line', () => {
+  const lines = parseKeyLines(Array.from({ length: 200_000 }, (_, i) => `bad key ${i}`).join('\n'));
+  assert.is(lines.length, 200_000);
+  assert.ok(lines.every((l, i) => !l.ok && l.line === i + 1));
 });
 
 test('ids are stable hashes; masks and suffixes never reveal most of a key', () => {

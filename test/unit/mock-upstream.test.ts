@@ -386,4 +386,72 @@ test('keep-alive: sequential requests reuse one connection', async () => {
   assert.is(ports.size, 1);
 });
 
+// ---------------------------------------------------------------- /messages and /responses
+
+test('/messages stream: typed events, message_stop, then OpenRouter\'s event: data / data: [DONE] pair; the id is the generation id', async () => {
+  const res = await request(`${up.url}/messages?beta=true`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'anthropic/claude-haiku-4.5', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const text = await res.body.text();
+  const names = [...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+  assert.equal(names, ['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop', 'data']);
+  assert.ok(text.endsWith('event: data\ndata: [DONE]\n\n'));
+  const start = JSON.parse(/event: message_start\ndata: (.*)/.exec(text)![1]);
+  assert.match(start.message.id, GEN_ID);
+  assert.match(text, '"cost":');
+  assert.is(up.received[0].key, KEY, 'x-api-key is a credential');
+  assert.is(up.received[0].credentials, 1);
+});
+
+test('/responses stream: data-only events numbered from 0, response.completed with usage, then [DONE]; count_tokens is 404', async () => {
+  const res = await post('/responses', { model: 'openai/gpt-4o-mini', input: 'hi', stream: true });
+  const evs = events(await res.body.text()).filter((e) => typeof e !== 'string' || e === '[DONE]');
+  const typed = evs.filter((e): e is J => typeof e !== 'string');
+  assert.equal(typed.map((e) => e.sequence_number), typed.map((_, i) => i));
+  assert.is(typed[0].type, 'response.created');
+  assert.is(typed[typed.length - 1].type, 'response.completed');
+  assert.ok(typed[typed.length - 1].response.usage.cost > 0);
+  assert.is(evs[evs.length - 1], '[DONE]');
+
+  const ct = await post('/messages/count_tokens', { model: 'm', messages: [] });
+  assert.is(ct.statusCode, 404);
+  assert.equal(await ct.body.json(), { error: { code: 404, message: 'Not Found' } });
+});
+
+test('/generation answers only the key that made the generation', async () => {
+  const r = await post('/responses', { model: 'openai/gpt-4o-mini', input: 'hi' });
+  const id = ((await r.body.json()) as J).id as string;
+  const mine = await get(`/generation?id=${id}`);
+  assert.is(mine.statusCode, 200);
+  assert.is(((await mine.body.json()) as J).data.id, id);
+  const other = await get(`/generation?id=${id}`, KEY_B);
+  assert.is(other.statusCode, 403);
+  await other.body.dump();
+  const none = await get('/generation?id=gen-0-nothing');
+  assert.is(none.statusCode, 404);
+  await none.body.dump();
+});
+
+test('free tier: per key, N :free requests per fixed window then free-models-per-min naming the window end; refused ones count toward the day', async () => {
+  let clock = Date.UTC(2026, 11, 1, 10, 0, 30);
+  up.freeTier({ perWindow: 2, windowMs: 60_000, perDay: 4, now: () => clock });
+  const free = chat({ model: 'x/y:free' });
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) statuses.push((await post('/chat/completions', free)).statusCode);
+  assert.equal(statuses, [200, 200, 429]);
+  const r = await post('/chat/completions', free);
+  const body = (await r.body.json()) as J;
+  assert.match(body.error.message, 'free-models-per-min');
+  assert.is(r.headers['x-ratelimit-limit'], '2');
+  assert.is(r.headers['x-ratelimit-reset'], String(Date.UTC(2026, 11, 1, 10, 1, 0)));
+  assert.is((await post('/chat/completions', free, 'sk-or-v1-other')).statusCode, 200, 'counted per key');
+  assert.is((await post('/chat/completions', chat())).statusCode, 200, 'paid models are not counted');
+  clock += 60_000; // a new window, but four attempts (two refused) spent the day
+  const day = await post('/chat/completions', free);
+  assert.is(day.statusCode, 429);
+  assert.match(((await day.body.json()) as J).error.message, 'free-models-per-day');
+  assert.is(up.free429s.get(KEY), 3);
+});
+
 test.run();

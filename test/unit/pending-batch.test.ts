@@ -39,4 +39,32 @@ test('a batch that failed to append goes back in front, in order', () => {
   assert.is((out[0].data as { count: number }).count, 3);
 });
 
+
+test('a 503 storm of 100 attempts over 3 keys, mixed with uses, writes at most two events per key; replay equals the live fold', () => {
+  const b = new PendingBatch();
+  const live: NewEvent[] = ['a', 'b', 'c'].map((id) => ev.added(id));
+  for (let i = 0; i < 100; i++) {
+    const id = ['a', 'b', 'c'][i % 3];
+    const fail: NewEvent = { type: 'KeyFailed', at: T0 + i, key_id: id, actor: 'proxy', data: { class: 'transient', status: 503, reason: `upstream 503 #${i}`, consecutive: 0, ...(i % 2 ? { free: 1 } : {}) } };
+    live.push(fail);
+    if (i % 10 === 0) live.push(ev.used(id, 1, T0 + i, 5));
+  }
+  for (const e of live.slice(3)) b.add(e);
+  const batch = b.take();
+  assert.ok(batch.length <= 6, `${batch.length} events`);
+  const failures = batch.filter((e) => e.type === 'KeyFailed').reduce((n, e) => n + ((e.data as { count?: number }).count ?? 1), 0);
+  assert.is(failures, 100, 'every attempt is still counted');
+  const folded = live.reduce(evolve, initialState());
+  const replayed = [...live.slice(0, 3), ...batch].reduce(evolve, initialState());
+  assert.equal(replayed, folded);
+});
+
+test('a failure that escalates is never merged: it closes the open transient run', () => {
+  const b = new PendingBatch();
+  b.add({ type: 'KeyFailed', at: T0, key_id: 'a', actor: 'proxy', data: { class: 'transient', status: 503, reason: 'x', consecutive: 0 } });
+  b.add(ev.failed('a', 'rate_limit'));
+  b.add({ type: 'KeyFailed', at: T0 + 1, key_id: 'a', actor: 'proxy', data: { class: 'transient', status: 503, reason: 'y', consecutive: 0 } });
+  assert.equal(b.take().map((e) => (e.data as { class: string }).class), ['transient', 'rate_limit', 'transient']);
+});
+
 test.run();

@@ -1,7 +1,12 @@
-// The add-keys box: `key:weight` lines (or comma-separated) → a per-line report.
+// The add-keys box: `key:weight` lines (or comma-separated) → a per-line report. A paste of 10,000
+// keys must not render 10,000 rows: the report shows its counts, the first problems, and the added
+// keys folded away, each list in a box that scrolls.
 import { useState } from 'preact/hooks';
 import { type AddReport, api, errorText } from '../api';
 import { Notice } from '../components';
+
+/** Rows of one list rendered at most; the rest are counted. */
+export const REPORT_ROWS = 100;
 
 export function AddKeys(props: { onAdded: () => void }) {
   const [text, setText] = useState('');
@@ -64,16 +69,26 @@ export function AddKeys(props: { onAdded: () => void }) {
             <button type="button" class="btn-icon" aria-label="Dismiss report" onClick={() => setReport(null)}>×</button>
           </div>
           {report.error_messages.length > 0 && (
-            <ul class="report-list">
-              {report.error_messages.map((m, i) => <li key={i} data-testid="add-report-message">{m}</li>)}
-            </ul>
+            <details class="report-section" open={report.error_messages.length <= 10} data-testid="add-report-problems">
+              <summary>{report.error_messages.length} problem{report.error_messages.length === 1 ? '' : 's'}</summary>
+              <ul class="report-list">
+                {report.error_messages.slice(0, REPORT_ROWS).map((m, i) => <li key={i} data-testid="add-report-message">{m}</li>)}
+                {report.error_messages.length > REPORT_ROWS && (
+                  <li class="muted" data-testid="add-report-more">… and {report.error_messages.length - REPORT_ROWS} more (the lines are kept in the box above)</li>
+                )}
+              </ul>
+            </details>
           )}
           {report.added && report.added.length > 0 && (
-            <ul class="report-list report-added">
-              {report.added.map((a) => (
-                <li key={a.id}><span class="mono">{a.masked}</span> <span class="muted">id {a.id} · weight {a.weight}</span></li>
-              ))}
-            </ul>
+            <details class="report-section" open={report.added.length <= 10} data-testid="add-report-added-list">
+              <summary>{report.added.length} key{report.added.length === 1 ? '' : 's'} added</summary>
+              <ul class="report-list report-added">
+                {report.added.slice(0, REPORT_ROWS).map((a) => (
+                  <li key={a.id}><span class="mono">{a.masked}</span> <span class="muted">id {a.id} · weight {a.weight}</span></li>
+                ))}
+                {report.added.length > REPORT_ROWS && <li class="muted">… and {report.added.length - REPORT_ROWS} more (see the key table)</li>}
+              </ul>
+            </details>
           )}
         </div>
       )}

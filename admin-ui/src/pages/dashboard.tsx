@@ -8,7 +8,7 @@ import { setSearch } from '../router';
 import { AddKeys } from './add-keys';
 import { KeyTable, type RowActions } from './key-table';
 
-const STATUSES: KeyStatus[] = ['active', 'cooling', 'inactive'];
+const STATUSES: KeyStatus[] = ['active', 'cooling', 'inactive', 'disabled'];
 const SIZES = [10, 25, 50, 100];
 const POLL_MS = 3000;
 
@@ -129,7 +129,7 @@ export function DashboardPage() {
       }
     },
     toggleActive: (k) =>
-      rowCommand(k, () => api.patchKey(k.id, { active: !k.is_active }), (u) => `Key ${keyShort(u.masked, u.id)} is now ${u.status}.`),
+      rowCommand(k, () => api.patchKey(k.id, { active: k.status !== 'active' }), (u) => `Key ${keyShort(u.masked, u.id)} is now ${u.status}.`),
     check: (k) =>
       rowCommand(k, () => api.checkKey(k.id), (u) => `Checked key ${keyShort(u.masked, u.id)}: ${u.status}${u.last_error && u.status !== 'active' ? ` (${u.last_error})` : ''}.`),
     remove: (k) => setConfirm({ kind: 'one', key: k }),
@@ -165,7 +165,7 @@ export function DashboardPage() {
     }
   };
 
-  const counts = data?.counts ?? { active: 0, cooling: 0, inactive: 0 };
+  const counts = data?.counts ?? { active: 0, cooling: 0, inactive: 0, disabled: 0 };
   const total = STATUSES.reduce((s, k) => s + (counts[k] ?? 0), 0);
   const keys = data?.keys ?? [];
 

@@ -93,6 +93,7 @@ interface RowProps {
 
 function KeyRow({ k, now, selected, busy, onSelect, actions }: RowProps) {
   const cooling = k.status === 'cooling' && k.cool_down_until;
+  const freeRest = !cooling && k.free_cool_down_until;
   return (
     <tr data-testid="key-row" data-key-id={k.id} data-status={k.status} class={`row-${k.status}${selected ? ' is-selected' : ''}`}>
       <td class="col-check">
@@ -133,6 +134,10 @@ function KeyRow({ k, now, selected, busy, onSelect, actions }: RowProps) {
           <span class="countdown mono" title={`until ${dateTime(k.cool_down_until)}`} data-testid="key-cooldown">
             {countdown(k.cool_down_until, now)}
           </span>
+        ) : freeRest ? (
+          <span class="countdown mono" title={`not used for :free models until ${dateTime(k.free_cool_down_until ?? null)}; paid models still go`} data-testid="key-free-cooldown">
+            free {countdown(k.free_cool_down_until ?? null, now)}
+          </span>
         ) : (
           <span class="muted">—</span>
         )}
@@ -143,7 +148,7 @@ function KeyRow({ k, now, selected, busy, onSelect, actions }: RowProps) {
       <td class="col-actions">
         <div class="actions">
           <button type="button" class="btn btn-small" disabled={busy} onClick={() => actions.toggleActive(k)} data-testid="key-toggle">
-            {k.is_active ? 'Deactivate' : 'Activate'}
+            {k.status === 'active' ? 'Deactivate' : 'Activate'}
           </button>
           <button type="button" class="btn btn-small" disabled={busy} onClick={() => actions.check(k)} data-testid="key-check">
             Check now

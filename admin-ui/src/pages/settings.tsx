@@ -10,7 +10,11 @@ type NumberField =
   | 'key_failure_cooldown_seconds'
   | 'key_max_consecutive_failures'
   | 'retry_with_new_key_count'
-  | 'health_check_interval_seconds';
+  | 'health_check_interval_seconds'
+  | 'free_requests_per_window'
+  | 'free_window_seconds'
+  | 'free_requests_per_day'
+  | 'wait_for_key_ms';
 
 const NUMBER_FIELDS: Array<{ name: NumberField; label: string; hint: string; min: number }> = [
   { name: 'request_timeout_seconds', label: 'Request timeout (s)', hint: 'Upstream deadline for one non-streaming request.', min: 1 },
@@ -18,6 +22,10 @@ const NUMBER_FIELDS: Array<{ name: NumberField; label: string; hint: string; min
   { name: 'key_max_consecutive_failures', label: 'Max consecutive failures', hint: 'A key with this many failures in a row becomes inactive.', min: 1 },
   { name: 'retry_with_new_key_count', label: 'Retries with a new key', hint: 'One request tries at most 1 + this many keys.', min: 0 },
   { name: 'health_check_interval_seconds', label: 'Health check interval (s)', hint: 'How often inactive keys are probed.', min: 1 },
+  { name: 'free_requests_per_window', label: 'Free requests per key and window', hint: 'How many :free requests one key may send per window (OpenRouter allows 20 a minute); a limit OpenRouter names for a key wins.', min: 1 },
+  { name: 'free_window_seconds', label: 'Free window (s)', hint: 'The window the free requests above are counted in.', min: 1 },
+  { name: 'free_requests_per_day', label: 'Free requests per key and day', hint: 'The daily :free quota of one key (50, or 1000 once the account bought 10 credits).', min: 1 },
+  { name: 'wait_for_key_ms', label: 'Wait for a key (ms)', hint: 'A request no key can serve now waits this long for the earliest key to return; 0 answers at once.', min: 0 },
 ];
 
 type Form = Record<'default_model' | 'log_level' | NumberField, string>;
