@@ -1,7 +1,8 @@
 // Prometheus series. One registry per runtime (tests run several servers in one process). The series
-// observed on every proxied request are LightHistograms (light-histogram.ts).
+// observed or counted on every proxied request are LightHistograms and LightCounters (light-*.ts).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LightCounter } from './light-counter';
 import { LightHistogram } from './light-histogram';
 
 export function createMetrics() {
@@ -9,8 +10,8 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   const m = {
     registry,
-    requests: new Counter({ name: 'orp_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: [registry] }),
-    upstreamAttempts: new Counter({ name: 'orp_upstream_attempts_total', help: 'Upstream attempts by outcome class (success, credential, quota, rate_limit, transient, caller, aborted)', labelNames: ['class'] as const, registers: [registry] }),
+    requests: new LightCounter('orp_http_requests_total', 'HTTP requests by route and status', ['route', 'status'] as const, registry),
+    upstreamAttempts: new LightCounter('orp_upstream_attempts_total', 'Upstream attempts by outcome class (success, credential, quota, rate_limit, transient, caller, aborted)', ['class'] as const, registry),
     failovers: new Counter({ name: 'orp_failovers_total', help: 'Times a request moved on to another key', registers: [registry] }),
     keys: new Gauge({ name: 'orp_keys', help: 'Keys by status', labelNames: ['status'] as const, registers: [registry] }),
     pickSeconds: new LightHistogram('orp_key_pick_seconds', 'Time to pick a key', [1e-7, 5e-7, 1e-6, 2e-6, 5e-6, 1e-5, 1e-4, 1e-3], registry),
