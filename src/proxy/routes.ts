@@ -19,6 +19,7 @@ import { messages } from './protocols/messages';
 import { ProxyMetrics } from './proxy-metrics';
 
 const PREFIXES = ['/v1', '/api/v1'] as const;
+const NO_HEADERS: readonly string[] = [];
 
 export interface ProxyOptions {
   /** Called once at the end of every proxied inference request (see request-summary.ts). */
@@ -77,10 +78,14 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: Pro
         scope.post(url, function inference(req: FastifyRequest, reply: FastifyReply) {
           const body = proxyBody(req);
           const q = p.passHeaders.length > 0 ? req.url.indexOf('?') : -1; // Claude Code posts ?beta=true
-          const extra: string[] = [];
-          for (const h of p.passHeaders) {
-            const v = req.headers[h];
-            if (typeof v === 'string') extra.push(h, v);
+          let extra = NO_HEADERS;
+          if (p.passHeaders.length > 0) {
+            const pass: string[] = [];
+            for (const h of p.passHeaders) {
+              const v = req.headers[h];
+              if (typeof v === 'string') pass.push(h, v);
+            }
+            extra = pass;
           }
           const model = body.json.model;
           new Exchange(ctx, reply, {
