@@ -20,6 +20,7 @@ import { SnapshotStore } from './store/snapshot-store';
 import { claimSqliteFile, releaseSqliteFile } from './store/sqlite-owner';
 import { scrubKeySecrets } from './logger';
 import { mysqlReplication, type Replication } from './replica/replication';
+import { RequestLog } from './request-log/request-log';
 
 export interface Runtime {
   config: Config;
@@ -45,6 +46,8 @@ export interface Runtime {
   setLeader: (check: () => boolean) => void;
   /** With MySQL: the tailer of the shared log and the lease (null on SQLite, always single-process). */
   replica: Replication | null;
+  /** One row per client request, written in batches (src/request-log). */
+  requestLog: RequestLog;
 }
 
 export interface RuntimeOptions { now?: () => number; random?: Random }
@@ -81,6 +84,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       isLeader: () => leader(),
       setLeader: (check) => { leader = check; },
       replica: null,
+      requestLog: new RequestLog({ db, config, log, now: () => projection.now(), isLeader: () => leader() }),
     };
     let secretsVersion = projection.state.secretsVersion;
     projection.folded.subscribe(() => {
@@ -102,6 +106,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       rt.setLeader(() => replica.isLeader);
     }
     projection.start();
+    rt.requestLog.start();
     return rt;
   } catch (err) {
     await db.knex.destroy().catch(() => undefined);
@@ -119,6 +124,7 @@ async function seedOnFirstStart(rt: Runtime): Promise<void> {
 /** Flushes, snapshots, closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
   try {
+    await rt.requestLog.stop();
     await rt.replica?.stop();
     await rt.projection.stop();
   } finally {

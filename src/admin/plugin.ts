@@ -9,6 +9,7 @@ import { csrfGuard } from './csrf';
 import { eventsRoutes } from './events-routes';
 import { followLogLevel } from './log-level';
 import { keyRoutes, type ProbeNow } from './key-routes';
+import { requestsRoutes } from './requests-routes';
 import { registerSessions, requirePageSession, requireSession } from './session';
 import { settingsRoutes } from './settings-routes';
 import { staticUi } from './static-ui';
@@ -48,5 +49,6 @@ export async function adminPlugin(app: FastifyInstance, { rt, probe = probeKey }
     settingsRoutes(api, rt, sessions);
     statusRoutes(api, rt);
     eventsRoutes(api, rt);
+    requestsRoutes(api, rt);
   });
 }

@@ -75,7 +75,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
     const relay = this.ex.relay;
     if (this.relaying && relay !== null) {
       const v = relay.push(chunk);
-      if (relay.accepted) this.clearTimer();
+      if (relay.accepted) { this.clearTimer(); this.ex.trace?.answered(); }
       if (v === Verdict.Go) {
         // [DONE] reached the client: the answer is complete whatever the upstream connection does next.
         if (relay.doneSeen) { relay.finish(); this.settle({ kind: 'streamed' }); return; }

@@ -15,12 +15,15 @@ import { scrub, shortReason } from './scrub';
 import { SseRelay } from './sse-relay';
 import type { Upstream } from './upstream-pool';
 import { readUsage, type Usage } from './usage';
+import type { RequestOutcome, RequestSummary, RequestTrace } from '../request-log/trace';
 
 /** What every exchange of one app shares. */
 export interface ProxyContext {
   rt: Runtime; upstream: Upstream; metrics: ProxyMetrics;
   /** Requests being served, so a shutdown can end them properly once its grace period is over. */
   inflight: Set<Exchange>;
+  /** Called once per client request with what it did, however it ended (the request log). */
+  onRequestDone?: (summary: RequestSummary) => void;
 }
 
 const kExchange = Symbol('orp.exchange');
@@ -37,6 +40,9 @@ export class Exchange {
   private attempts = 0;
   private last: LastFailure | null = null;
   private done = false;
+  /** Set by the route: what this request did, for the request log (reported when the response closes). */
+  trace: RequestTrace | null = null;
+  private endedAs: RequestOutcome | null = null;
 
   constructor(
     readonly ctx: ProxyContext,
@@ -81,6 +87,7 @@ export class Exchange {
         const cls = classify(f);
         if (cls !== 'caller') return this.failed(a, f, cls, false, false);
         this.ctx.metrics.attempts.caller.inc();
+        this.trace?.tried(a.key.id, 'caller');
         if (this.relay?.committed) return this.endStream(f.message, 'invalid_request_error', o.status);
         return this.sendUpstream(o.status, o.headers['content-type'], undefined, o.body, a.secret);
       }
@@ -125,6 +132,7 @@ export class Exchange {
     if (cls === 'transient') rt.log.debug(logged, 'upstream attempt failed');
     else rt.log.info(logged, 'upstream attempt failed; key penalised');
     this.last = { cls, failure: f, timeout };
+    this.trace?.tried(a.key.id, cls);
     if (afterData) {
       // The client already has part of an answer: another key's answer must not be appended to it.
       this.endStream(`the upstream failed mid-stream: ${f.message}`, 'upstream_error', timeout ? 'upstream_timeout' : 'upstream_error');
@@ -136,6 +144,8 @@ export class Exchange {
   private used(a: Attempt, u: Usage | null): void {
     const { rt, metrics } = this.ctx;
     metrics.attempts.success.inc();
+    this.trace?.tried(a.key.id, 'ok');
+    this.trace?.used(u);
     metrics.m.upstreamTotalSeconds.observe((performance.now() - a.startedAt) / 1000);
     const now = rt.projection.now();
     rt.projection.record({
@@ -191,6 +201,7 @@ export class Exchange {
   /** The upstream's own answer, as it came (minus any echoed secret). */
   private sendUpstream(status: number, contentType: string | string[] | undefined, generationId: string | string[] | undefined, body: Buffer, secret: string): void {
     this.finish();
+    this.trace?.answered();
     const out = body.indexOf(secret) === -1 ? body : Buffer.from(scrub(body.toString('utf8'), [secret]));
     const ct = typeof contentType === 'string' ? contentType : 'application/json';
     if (this.stream) {
@@ -214,10 +225,12 @@ export class Exchange {
   clientClosed(): void {
     if (this.done) return;
     this.finish();
+    this.endedAs = 'client_abort';
     const a = this.attempt;
     this.attempt = null;
     this.relay?.abandon();
     if (!a) return;
+    this.trace?.tried(a.key.id, 'client_abort');
     a.cancel(); // aborts the upstream request at once: nobody pays for tokens nobody reads
     this.ctx.metrics.attempts.aborted.inc();
     // Not the key's fault. A stream that was flowing did use the key, so it counts as a use.
@@ -230,6 +243,7 @@ export class Exchange {
    */
   shutdown(): void {
     if (this.done) return;
+    this.endedAs = 'transient'; // not the upstream's doing, but like an outage: worth a retry elsewhere
     const a = this.attempt;
     this.attempt = null;
     a?.cancel();
@@ -244,6 +258,17 @@ export class Exchange {
     this.ctx.inflight.delete(this);
   }
 
+  /** The response is over (sent, failed or abandoned): its one request-log summary. */
+  closed(): void {
+    const t = this.trace;
+    this.trace = null;
+    if (!t || !this.ctx.onRequestDone) return;
+    const tried = t.keys.at(-1);
+    const outcome = this.endedAs ?? tried?.outcome ?? this.last?.cls ?? 'no_key';
+    const status = this.endedAs === 'client_abort' && !this.res.headersSent ? 499 : this.res.statusCode; // 499: nginx's "client closed"
+    this.ctx.onRequestDone(t.end(status, outcome));
+  }
+
   resumeUpstream(): void {
     if (this.relay) this.relay.needsDrain = false;
     this.attempt?.controller?.resume();
@@ -253,6 +278,7 @@ export class Exchange {
 function onResClose(this: Res): void {
   const ex = this[kExchange];
   if (ex && !this.writableFinished) ex.clientClosed();
+  ex?.closed();
 }
 
 function onResDrain(this: Res): void {

@@ -10,6 +10,7 @@ import { Exchange, type ProxyContext } from './failover';
 import { ModelsCache } from './models-cache';
 import { ProxyMetrics } from './proxy-metrics';
 import { closeUpstream, upstreamFor } from './upstream-pool';
+import { RequestTrace, requestModel } from '../request-log/trace';
 
 /** Upstream paths of the inference routes; embeddings never stream. */
 const INFERENCE = [
@@ -21,7 +22,7 @@ const INFERENCE = [
 export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<void> {
   await app.register(async (scope) => {
     const upstream = upstreamFor(rt);
-    const ctx: ProxyContext = { rt, upstream, metrics: new ProxyMetrics(rt.metrics), inflight: new Set() };
+    const ctx: ProxyContext = { rt, upstream, metrics: new ProxyMetrics(rt.metrics), inflight: new Set(), onRequestDone: rt.requestLog.record };
     const models = new ModelsCache(upstream, rt.config.modelsCacheSeconds, () => rt.settings.requestTimeoutSeconds,
       (err) => rt.log.warn({ err: err.message }, 'serving a stale model list: the upstream list failed'));
 
@@ -53,7 +54,10 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       scope.post(r.url, function inference(req: FastifyRequest, reply: FastifyReply) {
         const body = proxyBody(req);
         const bytes = upstreamBytes(body, rt.settings.defaultModel);
-        new Exchange(ctx, reply, path, bytes, r.streams && body.json.stream === true).start();
+        const stream = r.streams && body.json.stream === true;
+        const ex = new Exchange(ctx, reply, path, bytes, stream);
+        ex.trace = new RequestTrace(rt.projection.now(), r.url, requestModel(body.json.model, rt.settings.defaultModel), stream, req.ip);
+        ex.start();
         return reply;
       });
     }

@@ -1,7 +1,8 @@
 // Token counts from an upstream answer without parsing or re-serialising the whole body: the
 // `usage` object is found by its key and only its numbers are read.
 
-export interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+/** `cost` is OpenRouter's usage.cost (credits), null when the answer carries none. */
+export interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number; cost: number | null }
 
 const USAGE_KEY = Buffer.from('"usage"');
 const WINDOW = 4096; // usage with all its details fits well inside this
@@ -17,7 +18,15 @@ export function readUsage(buf: Buffer, from = 0, to = buf.length): Usage | null 
   let total = numberAfter(text, '"total_tokens"');
   if (prompt === null && completion === null && total === null) return null;
   if (total === null) total = (prompt ?? 0) + (completion ?? 0);
-  return { prompt_tokens: prompt ?? 0, completion_tokens: completion ?? 0, total_tokens: total };
+  return { prompt_tokens: prompt ?? 0, completion_tokens: completion ?? 0, total_tokens: total, cost: costAfter(text) };
+}
+
+/** The first `"cost"` inside usage: a JSON number, decimals and exponents included. */
+function costAfter(text: string): number | null {
+  const i = text.indexOf('"cost"');
+  if (i === -1) return null;
+  const m = /^\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/.exec(text.slice(i + 6, i + 40));
+  return m ? Number(m[1]) : null;
 }
 
 function numberAfter(text: string, name: string): number | null {

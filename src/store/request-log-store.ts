@@ -1,0 +1,173 @@
+// Every SQL statement of the request log: batched inserts, filtered pages newest first, a streamed
+// export, per-bucket aggregates for the charts, per-key success counts, and retention.
+
+import type { Knex } from 'knex';
+import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/trace';
+import type { Database } from './database';
+
+export interface RequestFilter {
+  keyId?: string; model?: string; status?: number | 'ok' | 'error'; outcome?: RequestOutcome;
+  since?: number; until?: number;
+}
+
+/** A stored request, as plain data (keys_tried decoded). */
+export interface StoredRequest extends Omit<RequestSummary, 'keys_tried'> { id: number; keys_tried: KeyTried[] }
+
+export interface BucketRow {
+  t: number; outcome: RequestOutcome; requests: number; input_tokens: number; output_tokens: number; cost: number;
+}
+
+interface Row {
+  id: number; at: number; route: string; model: string; stream: number | boolean; status: number; ok: number | boolean;
+  outcome: string; attempts: number; key_id: string | null; keys_tried: string; latency_ms: number; ttfb_ms: number | null;
+  input_tokens: number; output_tokens: number; cost: number | null; client: string;
+}
+
+const COLUMNS = ['id', 'at', 'route', 'model', 'stream', 'status', 'outcome', 'attempts', 'key_id', 'keys_tried',
+  'latency_ms', 'ttfb_ms', 'input_tokens', 'output_tokens', 'cost', 'client'].map((c) => `r.${c}`);
+
+export class RequestLogStore {
+  constructor(private readonly db: Database) {}
+
+  private get knex(): Knex { return this.db.knex; }
+
+  /** One transaction per batch: the requests, then every key each one tried. */
+  async insert(batch: readonly RequestSummary[]): Promise<void> {
+    if (batch.length === 0) return;
+    await this.knex.transaction(async (trx) => {
+      const tried: { request_id: number; key_id: string; at: number; outcome: string }[] = [];
+      for (const s of batch) {
+        const [id] = await trx('request_log').insert({
+          at: s.at, route: s.route, model: s.model.slice(0, 200), stream: s.stream, status: s.status, ok: s.outcome === 'ok',
+          outcome: s.outcome, attempts: s.attempts, key_id: s.key_id, keys_tried: JSON.stringify(s.keys_tried),
+          latency_ms: s.latency_ms, ttfb_ms: s.ttfb_ms, input_tokens: s.input_tokens, output_tokens: s.output_tokens,
+          cost: s.cost, client: s.client.slice(0, 64),
+        });
+        // One request never tries a key twice; a replica's duplicate secret race could, so keep the first.
+        const seen = new Set<string>();
+        for (const k of s.keys_tried) {
+          if (seen.has(k.id)) continue;
+          seen.add(k.id);
+          tried.push({ request_id: Number(id), key_id: k.id, at: s.at, outcome: k.outcome });
+        }
+      }
+      for (let i = 0; i < tried.length; i += 500) await trx('request_keys').insert(tried.slice(i, i + 500));
+    });
+  }
+
+  /** One page, newest first. */
+  async page(f: RequestFilter, limit: number, offset: number): Promise<StoredRequest[]> {
+    const rows = await this.select(f).orderBy([{ column: orderAt(f), order: 'desc' }, { column: orderId(f), order: 'desc' }])
+      .limit(limit).offset(offset);
+    return (rows as Row[]).map(decode);
+  }
+
+  async count(f: RequestFilter): Promise<number> {
+    const q = f.keyId !== undefined ? this.keyBase(f, false).count({ n: '*' }) : this.base(f).count({ n: '*' });
+    const [row] = await q;
+    return Number((row as { n: number | string }).n);
+  }
+
+  /** Every matching row, newest first, in chunks (keyset paging: constant cost per chunk). */
+  async *stream(f: RequestFilter, chunk = 1000): AsyncGenerator<StoredRequest[]> {
+    let cursor: { at: number; id: number } | null = null;
+    for (;;) {
+      const q = this.select(f).orderBy([{ column: orderAt(f), order: 'desc' }, { column: orderId(f), order: 'desc' }]).limit(chunk);
+      if (cursor) {
+        const c: { at: number; id: number } = cursor;
+        q.where((w) => w.where(orderAt(f), '<', c.at).orWhere((x) => x.where(orderAt(f), c.at).andWhere(orderId(f), '<', c.id)));
+      }
+      const rows = (await q as Row[]).map(decode);
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < chunk) return;
+      const last = rows[rows.length - 1];
+      cursor = { at: last.at, id: last.id };
+    }
+  }
+
+  /** Requests, tokens and cost per time bucket and outcome since `since`. */
+  async buckets(since: number, bucketMs: number): Promise<BucketRow[]> {
+    const t = this.knex.raw('(at - (at % ?))', [bucketMs]);
+    const rows = await this.knex('request_log').where('at', '>=', since)
+      .select({ t, outcome: 'outcome' })
+      .count({ requests: '*' }).sum({ input_tokens: 'input_tokens', output_tokens: 'output_tokens', cost: 'cost' })
+      .groupByRaw('1, 2');
+    return (rows as Record<string, unknown>[]).map((r) => ({
+      t: Number(r.t), outcome: r.outcome as RequestOutcome, requests: Number(r.requests),
+      input_tokens: Number(r.input_tokens ?? 0), output_tokens: Number(r.output_tokens ?? 0), cost: Number(r.cost ?? 0),
+    }));
+  }
+
+  /** A latency histogram per bucket since `since`: how many requests fell below each of `edges` (ms). */
+  async latencyHistogram(since: number, bucketMs: number, edges: readonly number[]): Promise<{ t: number; bin: number; n: number }[]> {
+    const t = this.knex.raw('(at - (at % ?))', [bucketMs]);
+    const cases = edges.map((e, i) => `WHEN latency_ms < ${Number(e)} THEN ${i}`).join(' ');
+    const bin = this.knex.raw(`CASE ${cases} ELSE ${edges.length} END`);
+    const rows = await this.knex('request_log').where('at', '>=', since).select({ t, bin }).count({ n: '*' }).groupByRaw('1, 2');
+    return (rows as Record<string, unknown>[]).map((r) => ({ t: Number(r.t), bin: Number(r.bin), n: Number(r.n) }));
+  }
+
+  /** Per key, attempts by outcome since `since`: success rates and requests in the last 24 h. */
+  async keyOutcomes(since: number): Promise<{ key_id: string; outcome: RequestOutcome; n: number }[]> {
+    const rows = await this.knex('request_keys').where('at', '>=', since).select('key_id', 'outcome').count({ n: '*' }).groupBy('key_id', 'outcome');
+    return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), outcome: r.outcome as RequestOutcome, n: Number(r.n) }));
+  }
+
+  /** Deletes rows older than `before`, `chunk` at a time so writers are never blocked for long. */
+  async prune(before: number, chunk = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = (await this.knex('request_log').where('at', '<', before).select('id').limit(chunk)).map((r: { id: number }) => r.id);
+      if (ids.length === 0) break;
+      await this.knex.transaction(async (trx) => {
+        await trx('request_keys').whereIn('request_id', ids).delete();
+        await trx('request_log').whereIn('id', ids).delete();
+      });
+      total += ids.length;
+      if (ids.length < chunk) break;
+    }
+    return total;
+  }
+
+  private select(f: RequestFilter): Knex.QueryBuilder {
+    if (f.keyId !== undefined) return this.keyBase(f, true).select(COLUMNS);
+    return this.base(f).select(COLUMNS);
+  }
+
+  /** The filters on request_log itself. */
+  private base(f: RequestFilter, q: Knex.QueryBuilder = this.knex('request_log as r'), at = 'r.at'): Knex.QueryBuilder {
+    if (f.model !== undefined) q.where('r.model', f.model);
+    if (f.outcome !== undefined) q.where('r.outcome', f.outcome);
+    if (f.status === 'ok') q.where('r.ok', true);
+    else if (f.status === 'error') q.where('r.ok', false);
+    else if (f.status !== undefined) q.where('r.status', f.status);
+    if (f.since !== undefined) q.where(at, '>=', f.since);
+    if (f.until !== undefined) q.where(at, '<', f.until);
+    return q;
+  }
+
+  /** Driven by request_keys' (key_id, at) index; the other filters apply to the joined rows. */
+  private keyBase(f: RequestFilter, join: boolean): Knex.QueryBuilder {
+    const q = this.knex('request_keys as k').where('k.key_id', f.keyId as string);
+    if (f.since !== undefined) q.where('k.at', '>=', f.since);
+    if (f.until !== undefined) q.where('k.at', '<', f.until);
+    const rest = { ...f, since: undefined, until: undefined };
+    if (!join && rest.model === undefined && rest.outcome === undefined && rest.status === undefined) return q;
+    return this.base(rest, q.join('request_log as r', 'r.id', 'k.request_id'));
+  }
+}
+
+const orderAt = (f: RequestFilter) => (f.keyId !== undefined ? 'k.at' : 'r.at');
+const orderId = (f: RequestFilter) => (f.keyId !== undefined ? 'k.request_id' : 'r.id');
+
+function decode(r: Row): StoredRequest {
+  let tried: KeyTried[] = [];
+  try { tried = JSON.parse(r.keys_tried) as KeyTried[]; } catch { /* a damaged row still lists */ }
+  return {
+    id: Number(r.id), at: Number(r.at), route: r.route, model: r.model, stream: Boolean(r.stream), status: r.status,
+    outcome: r.outcome as RequestOutcome, attempts: r.attempts, key_id: r.key_id, keys_tried: tried,
+    latency_ms: r.latency_ms, ttfb_ms: r.ttfb_ms, input_tokens: r.input_tokens, output_tokens: r.output_tokens,
+    cost: r.cost === null ? null : Number(r.cost), client: r.client,
+  };
+}
