@@ -23,6 +23,17 @@ interface Row {
   input_tokens: number; output_tokens: number; cost: number | null; client: string;
 }
 
+const CHUNK = 200; // rows per INSERT: well under SQLite's bound-variable limit
+
+function toRow(s: RequestSummary): Record<string, unknown> {
+  return {
+    at: s.at, route: s.route, model: s.model.slice(0, 200), stream: s.stream, status: s.status, ok: s.outcome === 'ok',
+    outcome: s.outcome, attempts: s.attempts, key_id: s.key_id, keys_tried: JSON.stringify(s.keys_tried),
+    latency_ms: s.latency_ms, ttfb_ms: s.ttfb_ms, input_tokens: s.input_tokens, output_tokens: s.output_tokens,
+    cost: s.cost, client: s.client.slice(0, 64),
+  };
+}
+
 const COLUMNS = ['id', 'at', 'route', 'model', 'stream', 'status', 'outcome', 'attempts', 'key_id', 'keys_tried',
   'latency_ms', 'ttfb_ms', 'input_tokens', 'output_tokens', 'cost', 'client'].map((c) => `r.${c}`);
 
@@ -31,28 +42,52 @@ export class RequestLogStore {
 
   private get knex(): Knex { return this.db.knex; }
 
-  /** One transaction per batch: the requests, then every key each one tried. */
+  /** One transaction per batch: the requests (multi-row inserts), then every key each one tried. */
   async insert(batch: readonly RequestSummary[]): Promise<void> {
     if (batch.length === 0) return;
+    const step = await this.idStep();
     await this.knex.transaction(async (trx) => {
       const tried: { request_id: number; key_id: string; at: number; outcome: string }[] = [];
-      for (const s of batch) {
-        const [id] = await trx('request_log').insert({
-          at: s.at, route: s.route, model: s.model.slice(0, 200), stream: s.stream, status: s.status, ok: s.outcome === 'ok',
-          outcome: s.outcome, attempts: s.attempts, key_id: s.key_id, keys_tried: JSON.stringify(s.keys_tried),
-          latency_ms: s.latency_ms, ttfb_ms: s.ttfb_ms, input_tokens: s.input_tokens, output_tokens: s.output_tokens,
-          cost: s.cost, client: s.client.slice(0, 64),
+      for (let i = 0; i < batch.length; i += CHUNK) {
+        const part = batch.slice(i, i + CHUNK);
+        const ids = step === null ? await this.insertOneByOne(trx, part) : await this.insertMany(trx, part, step);
+        part.forEach((s, j) => {
+          const seen = new Set<string>(); // one request never tries a key twice; keep the first if it did
+          for (const k of s.keys_tried) {
+            if (seen.has(k.id)) continue;
+            seen.add(k.id);
+            tried.push({ request_id: ids[j], key_id: k.id, at: s.at, outcome: k.outcome });
+          }
         });
-        // One request never tries a key twice; a replica's duplicate secret race could, so keep the first.
-        const seen = new Set<string>();
-        for (const k of s.keys_tried) {
-          if (seen.has(k.id)) continue;
-          seen.add(k.id);
-          tried.push({ request_id: Number(id), key_id: k.id, at: s.at, outcome: k.outcome });
-        }
       }
-      for (let i = 0; i < tried.length; i += 500) await trx('request_keys').insert(tried.slice(i, i + 500));
+      for (let i = 0; i < tried.length; i += CHUNK * 2) await trx('request_keys').insert(tried.slice(i, i + CHUNK * 2));
     });
+  }
+
+  /** A multi-row insert's ids are consecutive (SQLite: one writer; MySQL: auto-inc lock mode 0 or 1). */
+  private async insertMany(trx: Knex.Transaction, part: readonly RequestSummary[], step: number): Promise<number[]> {
+    const [id] = await trx('request_log').insert(part.map(toRow));
+    // SQLite reports the last id, MySQL the first.
+    const first = this.db.type === 'sqlite' ? Number(id) - (part.length - 1) * step : Number(id);
+    return part.map((_, j) => first + j * step);
+  }
+
+  private async insertOneByOne(trx: Knex.Transaction, part: readonly RequestSummary[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const s of part) ids.push(Number((await trx('request_log').insert(toRow(s)))[0]));
+    return ids;
+  }
+
+  private step: Promise<number | null> | null = null;
+
+  /** The id step of a multi-row insert, or null when its ids may interleave with another writer's. */
+  private idStep(): Promise<number | null> {
+    if (this.db.type === 'sqlite') return Promise.resolve(1);
+    this.step ??= this.knex.raw('SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS inc').then((r) => {
+      const row = (r as [{ mode: number; inc: number }[]])[0][0];
+      return Number(row.mode) <= 1 ? Number(row.inc) : null;
+    }, () => null);
+    return this.step;
   }
 
   /** One page, newest first. */
