@@ -29,6 +29,28 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['ok', 'at'], 'request_log_ok_at');
     t.index(['outcome', 'at'], 'request_log_outcome_at');
     t.index(['model', 'at'], 'request_log_model_at');
+    // Two filters at once: without these a count reads every row of the first filter from the table.
+    t.index(['model', 'outcome', 'at'], 'request_log_model_outcome_at');
+    t.index(['model', 'status', 'at'], 'request_log_model_status_at');
+    t.index(['model', 'ok', 'at'], 'request_log_model_ok_at');
+    t.index(['outcome', 'status', 'at'], 'request_log_outcome_status_at');
+  });
+  // The charts' rollups, added to in the same transaction as the rows (an upsert that adds, so
+  // replicas writing the same minute add up): GET /admin/stats reads minutes, not requests.
+  await knex.schema.createTable('request_minutes', (t) => {
+    t.bigInteger('minute').notNullable(); // ms since the epoch, a whole minute
+    t.string('outcome', 16).notNullable();
+    t.integer('requests').notNullable();
+    t.bigInteger('input_tokens').notNullable();
+    t.bigInteger('output_tokens').notNullable();
+    t.double('cost').notNullable();
+    t.primary(['minute', 'outcome']);
+  });
+  await knex.schema.createTable('request_minute_latency', (t) => {
+    t.bigInteger('minute').notNullable();
+    t.integer('bin').notNullable(); // index into LATENCY_EDGES (src/request-log/stats.ts)
+    t.integer('n').notNullable();
+    t.primary(['minute', 'bin']);
   });
   await knex.schema.createTable('request_keys', (t) => {
     t.bigInteger('request_id').notNullable();
@@ -42,6 +64,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('request_minute_latency');
+  await knex.schema.dropTableIfExists('request_minutes');
   await knex.schema.dropTableIfExists('request_keys');
   await knex.schema.dropTableIfExists('request_log');
 }

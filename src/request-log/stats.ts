@@ -1,9 +1,12 @@
-// GET /admin/stats: the request log folded into time buckets (requests, ok, errors by outcome, tokens,
-// cost, p50/p95 latency) by SQL aggregation over its `at` index. SQL rather than in-memory buckets
-// because the log is shared: behind a load balancer every replica answers with the whole pool's
-// traffic, and a restart loses nothing. Answers are cached for a few seconds (the page polls).
+// GET /admin/stats: requests, ok, errors by outcome, tokens, cost and p50/p95 latency per time bucket,
+// summed from the per-minute rollups the request log writes with its rows (request_minutes and a
+// latency histogram). In the database rather than in memory because the log is shared: behind a load
+// balancer every replica answers with the whole pool's traffic, and a restart loses nothing; rollups
+// rather than the rows because 7 days at a million rows would take seconds to aggregate.
+// Answers are cached for a few seconds (the page polls).
 
 import type { RequestLogStore } from '../store/request-log-store';
+import { LATENCY_EDGES, percentile } from './latency-bins';
 import { REQUEST_OUTCOMES, type RequestOutcome } from './trace';
 
 export const STATS_WINDOWS = ['1h', '24h', '7d'] as const;
@@ -15,10 +18,6 @@ const WINDOWS: Record<StatsWindow, { span: number; bucket: number }> = {
   '24h': { span: 24 * 60 * MINUTE, bucket: 10 * MINUTE },
   '7d': { span: 7 * 24 * 60 * MINUTE, bucket: 60 * MINUTE },
 };
-
-/** Upper edges (ms) of the latency histogram the percentiles are read from. */
-export const LATENCY_EDGES = [10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000,
-  7500, 10_000, 15_000, 20_000, 30_000, 45_000, 60_000, 90_000, 120_000, 180_000, 300_000, 600_000] as const;
 
 export interface StatsPoint {
   t: string; requests: number; ok: number; errors: number; by_outcome: Record<RequestOutcome, number>;
@@ -56,7 +55,7 @@ export class RequestStats {
     const count = Math.round((Math.floor(now / bucket) * bucket - first) / bucket) + 1;
     const points = Array.from({ length: count }, (_, i) => emptyPoint(first + i * bucket));
     const hist = Array.from({ length: count }, () => new Array<number>(LATENCY_EDGES.length + 1).fill(0));
-    const [rows, bins] = await Promise.all([this.store.buckets(first, bucket), this.store.latencyHistogram(first, bucket, LATENCY_EDGES)]);
+    const [rows, bins] = await Promise.all([this.store.buckets(first, bucket), this.store.latencyHistogram(first, bucket)]);
     const slot = (t: number) => Math.round((t - first) / bucket);
     for (const r of rows) {
       const p = points[slot(r.t)];
@@ -83,24 +82,6 @@ export class RequestStats {
     totals.cost = round9(totals.cost);
     return { window, bucket_seconds: bucket / 1000, series: points, totals };
   }
-}
-
-/** The p-th quantile of a histogram over LATENCY_EDGES, interpolated inside its bin; null when empty. */
-export function percentile(hist: readonly number[], p: number): number | null {
-  const n = hist.reduce((a, b) => a + b, 0);
-  if (n === 0) return null;
-  const rank = p * n;
-  let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    if (hist[i] === 0) continue;
-    if (seen + hist[i] >= rank) {
-      const lo = i === 0 ? 0 : LATENCY_EDGES[i - 1];
-      const hi = i < LATENCY_EDGES.length ? LATENCY_EDGES[i] : lo * 2;
-      return Math.round(lo + ((rank - seen) / hist[i]) * (hi - lo));
-    }
-    seen += hist[i];
-  }
-  return null;
 }
 
 function emptyPoint(t: number): StatsPoint {

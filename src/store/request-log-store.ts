@@ -3,6 +3,7 @@
 
 import type { Knex } from 'knex';
 import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/trace';
+import { latencyBin } from '../request-log/latency-bins';
 import type { Database } from './database';
 
 export interface RequestFilter {
@@ -23,6 +24,7 @@ interface Row {
   input_tokens: number; output_tokens: number; cost: number | null; client: string;
 }
 
+const MINUTE = 60_000;
 const CHUNK = 200; // rows per INSERT: well under SQLite's bound-variable limit
 
 function toRow(s: RequestSummary): Record<string, unknown> {
@@ -61,7 +63,37 @@ export class RequestLogStore {
         });
       }
       for (let i = 0; i < tried.length; i += CHUNK * 2) await trx('request_keys').insert(tried.slice(i, i + CHUNK * 2));
+      await this.addRollups(trx, batch);
     });
+  }
+
+  /** Adds the batch to the per-minute rollups: an upsert that adds, so concurrent writers sum up. */
+  private async addRollups(trx: Knex.Transaction, batch: readonly RequestSummary[]): Promise<void> {
+    const minutes = new Map<string, [number, string, number, number, number, number]>();
+    const bins = new Map<string, [number, number, number]>();
+    for (const s of batch) {
+      const minute = s.at - (s.at % MINUTE);
+      const m = minutes.get(`${minute}|${s.outcome}`) ?? [minute, s.outcome, 0, 0, 0, 0];
+      m[2]++; m[3] += s.input_tokens; m[4] += s.output_tokens; m[5] += s.cost ?? 0;
+      minutes.set(`${minute}|${s.outcome}`, m);
+      const bin = latencyBin(s.latency_ms);
+      const b = bins.get(`${minute}|${bin}`) ?? [minute, bin, 0];
+      b[2]++;
+      bins.set(`${minute}|${bin}`, b);
+    }
+    const sqlite = this.db.type === 'sqlite';
+    const add = (cols: string[]) => cols.map((c) => (sqlite ? `${c} = ${c} + excluded.${c}` : `${c} = ${c} + VALUES(${c})`)).join(', ');
+    const upsert = async (table: string, cols: string[], keys: string[], rows: unknown[][]) => {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK);
+        const values = part.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ');
+        const tail = sqlite ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET` : 'ON DUPLICATE KEY UPDATE';
+        const sums = cols.filter((c) => !keys.includes(c));
+        await trx.raw(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ${tail} ${add(sums)}`, part.flat() as Knex.Value[]);
+      }
+    };
+    await upsert('request_minutes', ['minute', 'outcome', 'requests', 'input_tokens', 'output_tokens', 'cost'], ['minute', 'outcome'], [...minutes.values()]);
+    await upsert('request_minute_latency', ['minute', 'bin', 'n'], ['minute', 'bin'], [...bins.values()]);
   }
 
   /** A multi-row insert's ids are consecutive (SQLite: one writer; MySQL: auto-inc lock mode 0 or 1). */
@@ -121,12 +153,12 @@ export class RequestLogStore {
     }
   }
 
-  /** Requests, tokens and cost per time bucket and outcome since `since`. */
+  /** Requests, tokens and cost per time bucket and outcome since `since` (from the minute rollups). */
   async buckets(since: number, bucketMs: number): Promise<BucketRow[]> {
-    const t = this.knex.raw('(at - (at % ?))', [bucketMs]);
-    const rows = await this.knex('request_log').where('at', '>=', since)
+    const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
+    const rows = await this.knex('request_minutes').where('minute', '>=', since)
       .select({ t, outcome: 'outcome' })
-      .count({ requests: '*' }).sum({ input_tokens: 'input_tokens', output_tokens: 'output_tokens', cost: 'cost' })
+      .sum({ requests: 'requests', input_tokens: 'input_tokens', output_tokens: 'output_tokens', cost: 'cost' })
       .groupByRaw('1, 2');
     return (rows as Record<string, unknown>[]).map((r) => ({
       t: Number(r.t), outcome: r.outcome as RequestOutcome, requests: Number(r.requests),
@@ -134,12 +166,10 @@ export class RequestLogStore {
     }));
   }
 
-  /** A latency histogram per bucket since `since`: how many requests fell below each of `edges` (ms). */
-  async latencyHistogram(since: number, bucketMs: number, edges: readonly number[]): Promise<{ t: number; bin: number; n: number }[]> {
-    const t = this.knex.raw('(at - (at % ?))', [bucketMs]);
-    const cases = edges.map((e, i) => `WHEN latency_ms < ${Number(e)} THEN ${i}`).join(' ');
-    const bin = this.knex.raw(`CASE ${cases} ELSE ${edges.length} END`);
-    const rows = await this.knex('request_log').where('at', '>=', since).select({ t, bin }).count({ n: '*' }).groupByRaw('1, 2');
+  /** The latency histogram per time bucket since `since`: requests per bin of LATENCY_EDGES. */
+  async latencyHistogram(since: number, bucketMs: number): Promise<{ t: number; bin: number; n: number }[]> {
+    const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
+    const rows = await this.knex('request_minute_latency').where('minute', '>=', since).select({ t, bin: 'bin' }).sum({ n: 'n' }).groupByRaw('1, 2');
     return (rows as Record<string, unknown>[]).map((r) => ({ t: Number(r.t), bin: Number(r.bin), n: Number(r.n) }));
   }
 
@@ -162,6 +192,8 @@ export class RequestLogStore {
       total += ids.length;
       if (ids.length < chunk) break;
     }
+    await this.knex('request_minutes').where('minute', '<', before - (before % MINUTE)).delete();
+    await this.knex('request_minute_latency').where('minute', '<', before - (before % MINUTE)).delete();
     return total;
   }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/store/database';
 import { RequestLogStore } from '../../src/store/request-log-store';
 import type { RequestSummary } from '../../src/request-log/trace';
+import { latencyBin } from '../../src/request-log/latency-bins';
 import { freshMysqlDatabase, MYSQL, mysqlAvailable } from '../helpers/mysql';
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
@@ -87,8 +88,10 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     const rows = await store.buckets(T0, 60_000);
     assert.is(rows.reduce((a, r) => a + r.requests, 0), 450);
     assert.ok(Math.abs(rows.reduce((a, r) => a + r.cost, 0) - 0.337) < 1e-9);
-    const hist = await store.latencyHistogram(T0, 60_000, [100, 1000]);
-    assert.is(hist.filter((h) => h.bin === 0).reduce((a, h) => a + h.n, 0), 90); // latency 10..99
+    const hist = await store.latencyHistogram(T0, 60_000);
+    assert.is(hist.reduce((a, h) => a + h.n, 0), 450);
+    assert.is(hist.filter((h) => h.bin === latencyBin(10)).reduce((a, h) => a + h.n, 0), 15); // latency 10..24
+    assert.equal((await store.buckets(T0, 3_600_000)).map((r) => r.t), [T0, T0]); // two outcomes, one hour
     const perKey = await store.keyOutcomes(T0);
     assert.is(perKey.find((r) => r.key_id === 'k9')?.n, 113);
   });
@@ -99,6 +102,8 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     assert.is(await store.count({}), 350);
     assert.is(await store.count({ keyId: 'k9', until: T0 + 100_000 }), 0);
     assert.is(await store.count({ keyId: 'k9' }), 88);
+    assert.is((await store.buckets(0, 60_000)).reduce((a, r) => a + r.requests, 0), 390); // only whole minutes before the cut go
+    assert.is((await store.latencyHistogram(0, 60_000)).reduce((a, r) => a + r.n, 0), 390);
   });
 
   t.run();
