@@ -7,6 +7,7 @@ import { ping } from './store/database';
 import { registerMetrics } from './http/metrics-route';
 import { registerProxy } from './proxy/routes';
 import { HealthProber } from './health/prober';
+import { CreditRefresher } from './health/credit-refresh';
 import { adminPlugin } from './admin/plugin';
 
 export interface AppOptions { logger: FastifyBaseLogger }
@@ -58,6 +59,9 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   const prober = new HealthProber(rt);
   app.addHook('onReady', async () => prober.start());
   app.addHook('onClose', async () => prober.stop());
+  const credit = new CreditRefresher(rt);
+  app.addHook('onReady', async () => credit.start());
+  app.addHook('onClose', async () => credit.stop());
   await app.register(adminPlugin, { prefix: '/admin', rt });
 
   return app;

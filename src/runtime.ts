@@ -48,6 +48,8 @@ export interface Runtime {
   replica: Replication | null;
   /** One row per client request, written in batches (src/request-log). */
   requestLog: RequestLog;
+  /** When the health probe and the credit refresh next run here (ms since epoch; null when stopped). */
+  schedule: { nextProbeAt: number | null; nextCreditAt: number | null };
 }
 
 export interface RuntimeOptions { now?: () => number; random?: Random }
@@ -85,6 +87,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       setLeader: (check) => { leader = check; },
       replica: null,
       requestLog: new RequestLog({ db, config, log, now: () => projection.now(), isLeader: () => leader() }),
+      schedule: { nextProbeAt: null, nextCreditAt: null },
     };
     let secretsVersion = projection.state.secretsVersion;
     projection.folded.subscribe(() => {

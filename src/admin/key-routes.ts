@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KEY_STATUSES } from '../domain/pool-state';
 import { MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
 import { ApiError } from '../http/errors';
-import { keyRow, keyTable } from '../projection/key-table';
+import { KEY_SORTS, keyRow, keyTable, type RowContext } from '../projection/key-table';
 import type { Runtime } from '../runtime';
 import type { KeyState } from '../domain/pool-state';
 import {
@@ -23,9 +23,12 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
   app.get('/key-status', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { page, limit } = pageQuery(q, 10);
-    return keyTable(rt.projection.state, {
+    const query = {
       page, limit, status: optionalEnum('status', q.status, KEY_STATUSES), q: optionalText('q', q.q, 256),
-    }, now());
+      label: optionalText('label', q.label, 64), sort: optionalEnum('sort', q.sort, KEY_SORTS), order: optionalEnum('order', q.order, ['asc', 'desc'] as const),
+    };
+    await rt.requestLog.health.refresh();
+    return keyTable(rt.projection.state, query, now(), rowContext(rt));
   });
 
   app.post('/add-keys', async (req) => {
@@ -105,5 +108,10 @@ function resolveKey(rt: Runtime, req: FastifyRequest): KeyState {
 function row(rt: Runtime, id: string) {
   const key = rt.projection.state.keys[id];
   if (!key) throw new ApiError('not_found', `key ${id} was deleted meanwhile`, { param: 'id' });
-  return keyRow(key, rt.projection.now());
+  return keyRow(key, rt.projection.now(), rowContext(rt));
+}
+
+/** Health from the request log and this process's probe schedules, for the K rows. */
+export function rowContext(rt: Runtime): RowContext {
+  return { health: (id) => rt.requestLog.health.get(id), nextProbeAt: rt.schedule.nextProbeAt, nextCreditAt: rt.schedule.nextCreditAt };
 }

@@ -45,7 +45,9 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       if (key) key.coolUntil = Math.max(key.coolUntil ?? 0, event.data.until);
       return state;
     case 'KeyDeactivated':
-      if (key) key.active = false;
+      if (!key) return state;
+      if (key.active) key.inactiveSince = event.at;
+      key.active = false;
       return state;
     case 'KeyReactivated':
       if (!key) return state;
@@ -57,6 +59,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       key.active = true;
       key.coolUntil = null;
       key.consecutiveFailures = 0;
+      key.inactiveSince = null;
       return state;
     case 'KeyWeightChanged':
       if (key) key.weight = event.data.weight;
@@ -71,6 +74,12 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       }
       return state;
     }
+    case 'KeyCreditChecked':
+      if (key) key.credit = { ...event.data, checked_at: event.at };
+      return state;
+    case 'KeyLabelsChanged':
+      if (key) key.labels = [...event.data.labels];
+      return state;
     case 'KeyProbed':
     case 'AdminLoginSucceeded':
     case 'AdminLoginFailed':

@@ -11,7 +11,7 @@ export interface EventRowData {
 const KNOWN = new Set<string>(EVENT_TYPES);
 const KEYED = new Set<EventType>([
   'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
-  'KeyWeightChanged', 'KeyDeleted', 'KeyProbed',
+  'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'KeyCreditChecked', 'KeyLabelsChanged',
 ]);
 
 export type Decoded = { ok: true; event: StoredEvent } | { ok: false; seq: number; error: string };
@@ -45,6 +45,10 @@ function checkPayload(type: EventType, d: Record<string, unknown>): string | nul
     case 'KeyWeightChanged': return num(d.weight) ? null : 'needs weight';
     case 'KeyReactivated': return ['probe', 'cooldown', 'admin'].includes(d.by as string) ? null : 'needs by';
     case 'SettingsChanged': return typeof d.changes === 'object' && d.changes !== null ? null : 'needs changes';
+    case 'KeyCreditChecked':
+      return ['limit', 'limit_remaining', 'usage', 'usage_daily', 'usage_weekly', 'usage_monthly'].every((f) => d[f] === null || num(d[f])) ? null : 'needs numbers or null';
+    case 'KeyLabelsChanged':
+      return Array.isArray(d.labels) && d.labels.every((l) => typeof l === 'string') ? null : 'needs labels';
     default: return null;
   }
 }

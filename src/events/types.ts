@@ -28,6 +28,14 @@ export interface KeyDeletedData { masked: string }
 export interface KeyProbedData { ok: boolean; status: number | null; detail: string }
 export interface SettingsChangedData { changes: Record<string, unknown> }
 export interface AdminLoginData { client: string }
+/** What OpenRouter's GET /key said about the key's credit (recorded only when it changed meaningfully). */
+export interface KeyCreditCheckedData {
+  limit: number | null; limit_remaining: number | null; limit_reset: string | null;
+  usage: number | null; usage_daily: number | null; usage_weekly: number | null; usage_monthly: number | null;
+  is_free_tier: boolean | null;
+}
+/** The key's labels after an admin's change (account, owner, free/paid…). */
+export interface KeyLabelsChangedData { labels: string[]; previous: string[] }
 export interface AdminLogoutData { client: string }
 
 interface EventShapes {
@@ -44,13 +52,15 @@ interface EventShapes {
   AdminLoginSucceeded: AdminLoginData;
   AdminLoginFailed: AdminLoginData;
   AdminLoggedOut: AdminLogoutData;
+  KeyCreditChecked: KeyCreditCheckedData;
+  KeyLabelsChanged: KeyLabelsChangedData;
 }
 
 export type EventType = keyof EventShapes;
 export const EVENT_TYPES = [
   'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
-  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut',
+  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'KeyCreditChecked', 'KeyLabelsChanged',
 ] as const satisfies readonly EventType[];
 
 /** An event before it is stored: no seq yet. */

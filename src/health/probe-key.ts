@@ -2,6 +2,7 @@
 // or above 0 brings an inactive key back; 401 deactivates a key that is still active; every result
 // is a KeyProbed event in the history.
 
+import { creditChanged, creditFromKeyInfo, type Credit } from '../domain/credit';
 import type { KeyProbedData, NewEvent } from '../events/types';
 import { parseJson } from '../proxy/classify-response';
 import { shortReason } from '../proxy/scrub';
@@ -20,14 +21,17 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 export async function probeKey(rt: Runtime, id: string, signal?: AbortSignal): Promise<ProbeResult | null> {
   if (!rt.projection.state.keys[id]) return null;
   const secret = rt.secrets.get(id);
-  const seen = secret === undefined
-    ? { ok: false, status: null, detail: 'the key secret is not loaded on this process yet' }
-    : await ask(rt, secret, signal);
+  const answer = secret === undefined
+    ? { seen: { ok: false, status: null, detail: 'the key secret is not loaded on this process yet' }, credit: null }
+    : await askKey(rt, secret, signal);
+  const seen = answer.seen;
   if (signal?.aborted) return null;
   const key = rt.projection.state.keys[id];
   if (!key) return null; // deleted while the probe ran
   const now = rt.projection.now();
   const events: NewEvent[] = [{ type: 'KeyProbed', at: now, key_id: id, actor: 'probe', data: seen }];
+  // A check shows the key's credit as of now: recorded even when unchanged, so "checked at" is now.
+  if (answer.credit) events.push(creditEvent(id, answer.credit, now));
   const reactivated = seen.ok && !key.active;
   const deactivated = seen.status === 401 && key.active;
   if (reactivated) events.push({ type: 'KeyReactivated', at: now, key_id: id, actor: 'probe', data: { by: 'probe' } });
@@ -36,7 +40,26 @@ export async function probeKey(rt: Runtime, id: string, signal?: AbortSignal): P
   return { ...seen, reactivated, deactivated };
 }
 
-async function ask(rt: Runtime, secret: string, signal: AbortSignal | undefined): Promise<KeyProbedData> {
+export function creditEvent(id: string, credit: Credit, now: number): NewEvent {
+  return { type: 'KeyCreditChecked', at: now, key_id: id, actor: 'probe', data: credit };
+}
+
+/** Asks GET /key for the key's credit and records it when it changed meaningfully (the slow refresh). */
+export async function refreshCredit(rt: Runtime, id: string, signal?: AbortSignal): Promise<boolean> {
+  const secret = rt.secrets.get(id);
+  if (secret === undefined) return false;
+  const { credit } = await askKey(rt, secret, signal);
+  const key = rt.projection.state.keys[id];
+  if (!credit || !key || signal?.aborted) return false;
+  const now = rt.projection.now();
+  if (!creditChanged(key.credit ?? null, key.credit?.checked_at ?? null, credit, now)) return false;
+  rt.projection.record(creditEvent(id, credit, now));
+  return true;
+}
+
+interface KeyAnswer { seen: KeyProbedData; credit: Credit | null }
+
+async function askKey(rt: Runtime, secret: string, signal: AbortSignal | undefined): Promise<KeyAnswer> {
   const up = upstreamFor(rt);
   const ms = rt.config.healthCheckTimeoutSeconds * 1000;
   const timeout = AbortSignal.timeout(ms);
@@ -46,11 +69,11 @@ async function ask(rt: Runtime, secret: string, signal: AbortSignal | undefined)
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     const body = parseJson(await res.body.text());
-    return judge(res.statusCode, body, secret);
+    return { seen: judge(res.statusCode, body, secret), credit: res.statusCode === 200 ? creditFromKeyInfo(body) : null };
   } catch (err) {
     const e = err as { name?: string; code?: string };
     const detail = timeout.aborted ? `no answer within ${rt.config.healthCheckTimeoutSeconds} s` : `connection error (${e.code ?? e.name ?? 'unknown'})`;
-    return { ok: false, status: null, detail };
+    return { seen: { ok: false, status: null, detail }, credit: null };
   }
 }
 

@@ -73,6 +73,7 @@ export class HealthProber {
     if (this.timer) clearTimeout(this.timer);
     this.interval = this.rt.settings.healthCheckIntervalSeconds;
     this.timer = setTimeout(() => void this.tick(), this.interval * 1000);
+    this.rt.schedule.nextProbeAt = Date.now() + this.interval * 1000;
     this.timer.unref();
   }
 

@@ -17,12 +17,15 @@ export class KeyHealthView {
 
   constructor(private readonly store: RequestLogStore, private readonly now: () => number) {}
 
-  /** Refreshes when the cached figures are older than a few seconds. */
+  /**
+   * Refreshes figures older than a few seconds. Once there are figures, a refresh runs in the
+   * background and the caller gets the previous ones at once (the query reads a day of attempts).
+   */
   async refresh(force = false): Promise<void> {
     if (!force && this.now() - this.at < CACHE_MS) return;
-    if (this.pending) return this.pending;
-    this.pending = this.load().finally(() => { this.pending = null; });
-    return this.pending;
+    this.pending ??= this.load().finally(() => { this.pending = null; });
+    if (force || this.at === -Infinity) return this.pending;
+    this.pending.catch(() => undefined);
   }
 
   get(id: string): KeyHealth { return this.map.get(id) ?? NONE; }
