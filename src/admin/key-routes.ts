@@ -11,6 +11,7 @@ import type { KeyState } from '../domain/pool-state';
 import {
   booleanField, intParam, invalid, objectBody, optionalEnum, optionalText, pageQuery, refuseUnknown, requiredString, stringList,
 } from './schemas';
+import { label, MAX_LABELS } from './bulk-routes';
 
 export type ProbeNow = (rt: Runtime, id: string) => Promise<unknown>;
 
@@ -70,13 +71,15 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
 
   app.patch('/keys/:id', async (req) => {
     const body = objectBody(req.body);
-    refuseUnknown(body, ['weight', 'active']);
-    if (body.weight === undefined && body.active === undefined) throw invalid('weight', 'send weight (an integer from 1 to 1000) and/or active (true or false)');
+    refuseUnknown(body, ['weight', 'active', 'labels']);
+    if (body.weight === undefined && body.active === undefined && body.labels === undefined) throw invalid('weight', 'send weight (an integer from 1 to 1000), active (true or false) and/or labels (an array)');
+    const labels = body.labels === undefined ? undefined : labelList(body.labels);
     const weight = body.weight === undefined ? undefined : intWeight(body.weight);
     const active = body.active === undefined ? undefined : booleanField('active', body.active);
     const key = resolveKey(rt, req);
     if (weight !== undefined) await rt.commands.setWeight(key.id, weight, 'admin');
     if (active !== undefined) await rt.commands.setActive(key.id, active, 'admin');
+    if (labels !== undefined) await setLabels(rt, key.id, labels);
     return row(rt, key.id);
   });
 
@@ -85,6 +88,23 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
     const key = resolveKey(rt, req);
     await probe(rt, key.id);
     return row(rt, key.id);
+  });
+}
+
+function labelList(raw: unknown): string[] {
+  if (!Array.isArray(raw)) throw invalid('labels', 'labels must be an array of strings');
+  if (raw.length > MAX_LABELS) throw invalid('labels', `a key may carry at most ${MAX_LABELS} labels`);
+  const out: string[] = [];
+  for (const l of raw.map(label)) if (!out.some((o) => o.toLowerCase() === l.toLowerCase())) out.push(l);
+  return out;
+}
+
+async function setLabels(rt: Runtime, id: string, labels: string[]): Promise<void> {
+  const now = rt.projection.now();
+  await rt.projection.command((state) => {
+    const previous = state.keys[id]?.labels ?? [];
+    if (!state.keys[id] || previous.join('\n') === labels.join('\n')) return { events: [], result: null };
+    return { events: [{ type: 'KeyLabelsChanged', at: now, key_id: id, actor: 'admin', data: { labels, previous } }], result: null };
   });
 }
 
