@@ -26,7 +26,8 @@ export interface KeyReactivatedData { by: ReactivatedBy }
 export interface KeyWeightChangedData { weight: number; previous: number }
 export interface KeyDeletedData { masked: string }
 export interface KeyProbedData { ok: boolean; status: number | null; detail: string }
-export interface SettingsChangedData { changes: Record<string, unknown> }
+/** `previous` holds the old value of each changed plain setting (never of a secret). */
+export interface SettingsChangedData { changes: Record<string, unknown>; previous?: Record<string, unknown> }
 export interface AdminLoginData { client: string }
 /** What OpenRouter's GET /key said about the key's credit (recorded only when it changed meaningfully). */
 export interface KeyCreditCheckedData {

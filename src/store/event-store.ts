@@ -6,7 +6,7 @@ import type { EventType, NewEvent, StoredEvent } from '../events/types';
 import { EventRow } from './models';
 import type { Database } from './database';
 
-export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType }
+export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; types?: readonly EventType[] }
 
 export class EventStore {
   constructor(private readonly db: Database, readonly origin: string) {}
@@ -58,6 +58,7 @@ export class EventStore {
       let b = EventRow.query(this.knex);
       if (q.keyId) b = b.where('key_id', q.keyId);
       if (q.type) b = b.where('type', q.type);
+      if (q.types) b = b.whereIn('type', q.types as EventType[]);
       return b;
     };
     const [{ n }] = (await base().count({ n: '*' })) as unknown as { n: number | string }[];
