@@ -37,6 +37,23 @@ export function requestsRoutes(app: FastifyInstance, rt: Runtime): void {
     return reply.send(Readable.from(lines()));
   });
 
+  // The key table's small trend: attempts per hour over the last day for the keys on its page.
+  app.get('/key-trends', async (req) => {
+    const q = req.query as Record<string, unknown>;
+    const raw = optionalText('ids', q.ids, 100 * 40) ?? '';
+    const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (ids.length > 100) throw invalid('ids', 'ids may name at most 100 keys');
+    const hour = 3_600_000;
+    const now = rt.projection.now();
+    const first = Math.floor(now / hour) * hour - 23 * hour;
+    const trends: Record<string, number[]> = Object.fromEntries(ids.map((id) => [id, new Array<number>(24).fill(0)]));
+    for (const r of await log.store.keyTrends(ids, first, hour)) {
+      const i = Math.round((r.t - first) / hour);
+      if (trends[r.key_id] && i >= 0 && i < 24) trends[r.key_id][i] += r.n;
+    }
+    return { bucket_seconds: 3600, since: new Date(first).toISOString(), trends };
+  });
+
   app.get('/stats', async (req) => {
     const q = req.query as Record<string, unknown>;
     const window = optionalEnum('window', q.window, STATS_WINDOWS) ?? '1h';

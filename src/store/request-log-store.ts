@@ -179,6 +179,15 @@ export class RequestLogStore {
     return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), outcome: r.outcome as RequestOutcome, n: Number(r.n) }));
   }
 
+  /** Attempts per key and time bucket since `since`, for the given keys (the key table's trend). */
+  async keyTrends(ids: readonly string[], since: number, bucketMs: number): Promise<{ key_id: string; t: number; n: number }[]> {
+    if (ids.length === 0) return [];
+    const t = this.knex.raw('(at - (at % ?))', [bucketMs]);
+    const rows = await this.knex('request_keys').whereIn('key_id', ids as string[]).where('at', '>=', since)
+      .select({ key_id: 'key_id', t }).count({ n: '*' }).groupByRaw('1, 2');
+    return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), t: Number(r.t), n: Number(r.n) }));
+  }
+
   /** Deletes rows older than `before`, `chunk` at a time so writers are never blocked for long. */
   async prune(before: number, chunk = 5000): Promise<number> {
     let total = 0;
