@@ -9,7 +9,8 @@ import { SettingsPage } from './pages/settings';
 import { StatusPage } from './pages/status';
 import { HistoryPage } from './pages/history';
 import { RequestsPage } from './pages/requests';
-import { LANGS, currentLang, onLangChange, setLang, t, type Lang, type MessageKey } from './i18n/i18n';
+import { currentLang, onLangChange, t, type MessageKey } from './i18n/i18n';
+import { LanguageSwitch } from './lang-switch';
 
 setUnauthorizedHandler(() => {
   if (location.pathname !== PATHS.login) navigate(PATHS.login, { replace: true });
@@ -22,14 +23,6 @@ const PAGES: { path: string; label: MessageKey; view: () => preact.JSX.Element; 
   { path: PATHS.history, label: 'nav.history', view: HistoryPage, testid: 'nav-history' },
   { path: PATHS.settings, label: 'nav.settings', view: SettingsPage, testid: 'nav-settings' },
 ];
-
-export function LanguageSwitch() {
-  return (
-    <select class="lang-switch" value={currentLang()} onChange={(e) => setLang(e.currentTarget.value as Lang)} aria-label={t('app.language')} data-testid="lang-switch">
-      {LANGS.map((l) => <option key={l.id} value={l.id}>{l.label}</option>)}
-    </select>
-  );
-}
 
 function Nav(props: { path: string }) {
   const [busy, setBusy] = useState(false);

@@ -45,9 +45,11 @@ t.before(async (ctx) => {
     const stream = i % 3 === 0;
     await raw(ctx.r.server.url, 'POST', '/v1/chat/completions', JSON.stringify({ model: i % 4 ? 'openai/gpt-4o-mini' : 'anthropic/claude-sonnet-4', messages: hello, stream }));
   }
+  for (const k of KEYS) ctx.r.mock.behave(k, scenarios.badModel());
   await raw(ctx.r.server.url, 'POST', '/v1/chat/completions', JSON.stringify({ model: 'nope/not-a-model', messages: hello }));
+  for (const k of KEYS) ctx.r.mock.behave(k, []);
+  ctx.r.mock.behave(BAD, scenarios.serverError());
   await ctx.r.server.rt.requestLog.writer.flush();
-  await ctx.r.server.rt.commands.resolve(keyId(KEYS[2]));
   ctx.problems = [];
   ({ context: ctx.context, page: ctx.page } = await newPage(ctx, { width: 1400, height: 950 }));
 });
