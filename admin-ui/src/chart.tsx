@@ -2,6 +2,19 @@
 // series one line. Sized to its container and redrawn in place when the data changes.
 import uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
+import { dateTime } from './format';
+import { t } from './i18n/i18n';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+/** Axis ticks as a 24-hour local clock; with the date when the chart spans days. */
+function timeTicks(u: uPlot, splits: number[]): string[] {
+  const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    return span > 2 * 86400 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}` : hm;
+  });
+}
 
 export interface ChartSeries { label: string; color: string; values: (number | null)[]; fill?: boolean }
 
@@ -32,14 +45,14 @@ export function Chart(props: ChartProps) {
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
       series: [
-        {},
+        { label: t('chart.time'), value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : dateTime(v * 1000)) },
         ...props.series.map((s) => ({
           label: s.label, stroke: s.color, width: 1.5, fill: s.fill ? `${s.color}22` : undefined,
           value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : fmt(v)),
         })),
       ],
       axes: [
-        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
+        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, values: timeTicks },
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, size: 60, values: (_u, vals) => vals.map((v) => fmt(v)) },
       ],
     };
@@ -75,8 +88,9 @@ export function Sparkline(props: { values: number[]; color?: string; width?: num
     const xs = props.values.map((_, i) => i);
     const u = new uPlot({
       width: props.width ?? 90, height: props.height ?? 24, legend: { show: false }, cursor: { show: false },
-      scales: { x: { time: false } }, axes: [{ show: false }, { show: false }],
-      series: [{}, { stroke: props.color ?? '#2f6fde', width: 1.25, fill: `${props.color ?? '#2f6fde'}22`, points: { show: false } }],
+      scales: { x: { time: false, range: [-0.5, props.values.length - 0.5] }, y: { range: [0, Math.max(1, ...props.values)] } }, axes: [{ show: false }, { show: false }],
+      // Bars: a day with one busy hour reads as one bar, not as a line that jumps at the end.
+      series: [{}, { stroke: props.color ?? '#2f6fde', width: 1, fill: `${props.color ?? '#2f6fde'}99`, points: { show: false }, paths: uPlot.paths.bars?.({ size: [0.8, 6] }) }],
     }, [xs, props.values], el);
     return () => u.destroy();
   }, [props.values.join(','), props.color]);

@@ -33,9 +33,9 @@ export function statusRoutes(app: FastifyInstance, rt: Runtime): void {
       event_loop_delay_ms: { mean: delay(loop.mean), p50: delay(loop.percentile(50)), p99: delay(loop.percentile(99)), max: delay(loop.max) },
       timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       keys: counts,
-      // Upstream attempts (one client request may try several keys), since the pool began.
+      // Upstream attempts (one client request may try several keys), since the pool began; client
+      // requests, from the request log, are counted apart below.
       requests: { total: totals.requests, failures: totals.failures, tokens: totals.tokens },
-      upstream_attempts: { total: totals.requests, failures: totals.failures },
       client_requests_24h: { total: day.totals.requests, ok: day.totals.ok, errors: day.totals.errors, cost: day.totals.cost },
       credit: creditTotals(rt),
       request_log: { ...rt.requestLog.writer.stats, pruned: rt.requestLog.pruned, retention_days: rt.config.requestLogRetentionDays },

@@ -195,7 +195,9 @@ t('phone width: requests, keys and the Chinese requests page stay readable', asy
       await page.waitForSelector(`${id('chart-requests')} canvas`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `no sideways scrolling (${overflow} px)`);
-      await page.screenshot({ path: artifact(`requests-phone${suffix}.png`), fullPage: true });
+      await page.screenshot({ path: artifact(`requests-phone${suffix}.png`), fullPage: false });
+      await page.locator(id("request-row")).first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: artifact(`requests-phone-rows${suffix}.png`), fullPage: false });
     } finally {
       await context.close();
     }

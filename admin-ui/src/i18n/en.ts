@@ -220,8 +220,7 @@ export const en = {
   'field.memory': "Memory",
   'field.event_loop_delay_ms': "Event loop delay (beyond the timer)",
   'field.keys': "Keys",
-  'field.requests': "Upstream attempts since the start of the pool",
-  'field.upstream_attempts': "Upstream attempts",
+  'field.requests': "Upstream attempts (since the pool began)",
   'field.client_requests_24h': "Client requests, last 24 h",
   'field.credit': "Credit",
   'field.request_log': "Request log",
@@ -356,6 +355,7 @@ export const en = {
   'add.duplicates': "duplicates",
   'add.invalid': "invalid",
   'add.added_line': "id {id} · weight {weight}",
+  'chart.time': "Time",
 } as const;
 
 export type MessageKey = keyof typeof en;

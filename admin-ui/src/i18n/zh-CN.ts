@@ -221,7 +221,6 @@ export const zhCN: Record<MessageKey, string> = {
   'field.event_loop_delay_ms': "事件循环延迟（不含计时器间隔）",
   'field.keys': "密钥",
   'field.requests': "上游尝试（自建池以来）",
-  'field.upstream_attempts': "上游尝试",
   'field.client_requests_24h': "客户端请求（最近 24 小时）",
   'field.credit': "额度",
   'field.request_log': "请求日志",
@@ -356,4 +355,5 @@ export const zhCN: Record<MessageKey, string> = {
   'add.duplicates': "重复",
   'add.invalid': "无效",
   'add.added_line': "ID {id} · 权重 {weight}",
+  'chart.time': "时间",
 };

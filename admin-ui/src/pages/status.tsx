@@ -6,7 +6,7 @@ import { Notice, useNow, usePolling } from '../components';
 import { dateTime, fieldLabel, fieldValue, flatten, humanize, relTime } from '../format';
 import { t, tMaybe } from '../i18n/i18n';
 
-const ORDER = ['uptime', 'version', 'versions', 'keys', 'key_counts', 'client_requests_24h', 'upstream_attempts', 'credit', 'requests', 'counters', 'request_log', 'events', 'snapshot', 'snapshots', 'memory', 'event_loop', 'database', 'db'];
+const ORDER = ['uptime', 'version', 'versions', 'keys', 'key_counts', 'client_requests_24h', 'requests', 'credit', 'counters', 'request_log', 'events', 'snapshot', 'snapshots', 'memory', 'event_loop', 'database', 'db'];
 /** A card title or field label in the current language; the English words of its name otherwise. */
 const label = (name: string, fallback: () => string) => tMaybe(`field.${name}`) ?? fallback();
 const rank = (name: string) => {
