@@ -112,6 +112,7 @@ async function main(): Promise<void> {
       await time(`GET /admin/stats?window=${w} (uncached)`, () => new RequestStats(store, () => NOW).get(w));
     }
     await time('per-key success rate, last 24 h (all keys)', () => store.keyOutcomes(NOW - 24 * hour));
+    await time('key-table trends, 24 h, 25 keys', () => store.keyTrends(Array.from({ length: 25 }, (_, i) => key(i)), NOW - 24 * hour, hour));
     console.log(`\n${table(['other reads', 'median'], other)}`);
     console.log(`\nmedian of ${RUNS} runs each; load ${load()} at the end`);
   } finally {
