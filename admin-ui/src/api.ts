@@ -33,31 +33,18 @@ export interface Credit {
   is_free_tier: boolean | null; checked_at: string;
 }
 
-export type Outcome = 'ok' | 'caller' | 'credential' | 'quota' | 'rate_limit' | 'transient' | 'no_key' | 'client_abort';
-export const OUTCOMES: Outcome[] = ['ok', 'caller', 'credential', 'quota', 'rate_limit', 'transient', 'no_key', 'client_abort'];
+// The server's own types (type-only imports: nothing from src/ ends up in the bundle).
+import type { RequestRow } from '../../src/request-log/request-rows';
+import type { StatsAnswer as Stats, StatsPoint, StatsWindow } from '../../src/request-log/stats';
+import type { RequestOutcome as Outcome } from '../../src/request-log/trace';
 
-export interface RequestRow {
-  id: number; at: string; route: string; model: string; stream: boolean; status: number; outcome: Outcome;
-  attempts: number; key_id: string | null; masked: string | null;
-  keys_tried: { id: string; masked: string | null; outcome: Outcome }[];
-  latency_ms: number; ttfb_ms: number | null; input_tokens: number; output_tokens: number; cost: number | null; client: string;
-}
+export type { Outcome, RequestRow, Stats, StatsPoint, StatsWindow };
+export const OUTCOMES: Outcome[] = ['ok', 'caller', 'credential', 'quota', 'rate_limit', 'transient', 'no_key', 'client_abort'];
 
 export interface RequestPage { requests: RequestRow[]; total: number; page: number; limit: number; total_pages: number }
 
 export interface RequestFilters { key_id?: string; model?: string; status?: string; outcome?: string; since?: string; until?: string }
 
-export type StatsWindow = '1h' | '24h' | '7d';
-
-export interface StatsPoint {
-  t: string; requests: number; ok: number; errors: number; by_outcome: Record<Outcome, number>;
-  input_tokens: number; output_tokens: number; cost: number; p50_ms: number | null; p95_ms: number | null;
-}
-
-export interface Stats {
-  window: StatsWindow; bucket_seconds: number; series: StatsPoint[];
-  totals: { requests: number; ok: number; errors: number; input_tokens: number; output_tokens: number; cost: number };
-}
 
 export type BulkAction = 'activate' | 'deactivate' | 'check' | 'end_cooldown' | 'set_weight' | 'add_label' | 'remove_label' | 'delete';
 

@@ -8,6 +8,7 @@ import { MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
 import { KEY_STATUSES } from '../domain/pool-state';
 import { keyFilter } from '../projection/key-table';
 import type { Runtime } from '../runtime';
+import { eachAtMost } from '../health/each-at-most';
 import type { ProbeNow } from './key-routes';
 import { booleanField, intParam, invalid, objectBody, optionalEnum, optionalText, refuseUnknown, stringList } from './schemas';
 
@@ -81,8 +82,6 @@ function chosenKeys(rt: Runtime, body: Record<string, unknown>, now: number): st
 
 /** Probes the keys, a few at a time; resolves with how many were probed. */
 async function checkAll(rt: Runtime, ids: string[], probe: ProbeNow): Promise<number> {
-  let next = 0;
-  const worker = async () => { while (next < ids.length) await probe(rt, ids[next++]).catch(() => undefined); };
-  await Promise.all(Array.from({ length: Math.min(rt.config.healthCheckConcurrency, ids.length) }, worker));
+  await eachAtMost(ids, rt.config.healthCheckConcurrency, (id) => probe(rt, id), (err, id) => rt.log.warn({ err, key_id: id }, 'bulk check failed'));
   return ids.length;
 }

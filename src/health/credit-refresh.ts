@@ -5,6 +5,7 @@
 
 import { exhausted } from '../domain/credit';
 import type { Runtime } from '../runtime';
+import { eachAtMost } from './each-at-most';
 import { refreshCredit } from './probe-key';
 
 const TICK_MS = 30_000;
@@ -45,16 +46,11 @@ export class CreditRefresher {
     if (batch.length === 0) return 0;
     this.running = true;
     const signal = this.abort.signal;
-    let next = 0;
-    const worker = async () => {
-      while (next < batch.length && !signal.aborted) {
-        const id = batch[next++];
-        this.askedAt.set(id, now);
-        try { await refreshCredit(this.rt, id, signal); } catch (err) { this.rt.log.warn({ err, key_id: id }, 'credit refresh failed'); }
-      }
-    };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.rt.config.healthCheckConcurrency, batch.length) }, worker));
+      await eachAtMost(batch, this.rt.config.healthCheckConcurrency, (id) => {
+        this.askedAt.set(id, now);
+        return refreshCredit(this.rt, id, signal);
+      }, (err, id) => this.rt.log.warn({ err, key_id: id }, 'credit refresh failed'), signal);
     } finally {
       this.running = false;
     }
