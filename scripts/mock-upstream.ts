@@ -22,6 +22,7 @@ const HELP = `usage: tsx scripts/mock-upstream.ts [options]
   --server-error KEYS  keys answering 500
   --overloaded KEYS    keys answering 503
   --hang KEYS          keys that never answer
+  --no-tools           answer with text even when the request offers tools (coding agents always do)
   --record             keep every request in memory (off by default for benchmarks)
   --quiet              no per-second request counter`;
 
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     overloaded: { type: 'string', default: '' },
     hang: { type: 'string', default: '' },
     record: { type: 'boolean', default: false },
+    'no-tools': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
     defaultScenario: wrap({ kind: 'ok' }),
     keys,
     record: values.record,
+    answerTools: !values['no-tools'],
   });
   console.log(`mock OpenRouter upstream listening: ${mock.url}`);
   for (const line of labels) console.log(line);

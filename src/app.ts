@@ -2,15 +2,20 @@
 
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { Runtime } from './runtime';
-import { ApiError, errorBody, sendError } from './http/errors';
+import { ApiError, apiErrorOf, errorBody, sendError } from './http/errors';
 import { ping } from './store/database';
 import { registerMetrics } from './http/metrics-route';
 import { registerProxy } from './proxy/routes';
+import type { RequestDoneHook } from './proxy/request-summary';
 import { HealthProber } from './health/prober';
 import { CreditRefresher } from './health/credit-refresh';
 import { adminPlugin } from './admin/plugin';
 
-export interface AppOptions { logger: FastifyBaseLogger }
+export interface AppOptions {
+  logger: FastifyBaseLogger;
+  /** Called at the end of every proxied request with its summary (the request log hooks here). */
+  onRequestDone?: RequestDoneHook;
+}
 
 export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -33,18 +38,10 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   });
 
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof ApiError) return reply.code(err.status).send(errorBody(err.code, err.message, err.extra));
-    const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown };
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'body_too_large', `request body is larger than ${rt.config.bodyLimitBytes} bytes`);
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 'unsupported_media_type', 'send the body as application/json');
-    if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, 'invalid_json', 'the body is empty; send a JSON object');
-    if (e.statusCode === 400 && (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)) {
-      return sendError(reply, 'invalid_json', `the body is not valid JSON: ${e.message}`);
-    }
-    if (e.validation) return sendError(reply, 'invalid_request', e.message);
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return sendError(reply, 'invalid_request', e.message);
-    req.log.error({ err }, 'unhandled error');
-    return sendError(reply, 'internal_error', 'internal error');
+    const e = apiErrorOf(err, rt.config.bodyLimitBytes);
+    if (err instanceof ApiError) return reply.code(e.status).send(errorBody(e.code, e.message, e.extra));
+    if (e.code === 'internal_error') req.log.error({ err }, 'unhandled error');
+    return sendError(reply, e.code, e.message);
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 'not_found', `no route for ${req.method} ${req.url.split('?')[0]}`));
 
@@ -55,7 +52,9 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
     return sendError(reply, 'not_ready', 'the database does not answer');
   });
   app.get('/', async (_req, reply) => reply.redirect('/admin/login'));
-  await registerProxy(app, rt);
+  // Decorated so that a read model started after the app (or a test) can set onRequestDone.
+  // Without a hook of the caller's own, every request goes to the request log.
+  app.decorate('proxyContext', await registerProxy(app, rt, { onRequestDone: opts.onRequestDone ?? rt.requestLog.recordProxy }));
   const prober = new HealthProber(rt);
   app.addHook('onReady', async () => prober.start());
   app.addHook('onClose', async () => prober.stop());

@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from './config';
 import { buildApp } from './app';
 import { drainConnections } from './http/drain';
+import { openProxyWarning } from './http/open-warning';
 import { createLogger } from './logger';
 import { closeRuntime, createRuntime } from './runtime';
 
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
   }
   const app = await buildApp(rt, { logger: log });
   await app.listen({ port: config.port, host: config.host });
+  const open = openProxyWarning(config.host, rt.secretSettings.appApiKeySet);
+  if (open !== null) {
+    log.warn({ host: config.host }, open);
+    process.stderr.write(`\n  ${open}\n\n`);
+  }
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

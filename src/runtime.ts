@@ -86,7 +86,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       isLeader: () => leader(),
       setLeader: (check) => { leader = check; },
       replica: null,
-      requestLog: new RequestLog({ db, config, log, now: () => projection.now(), isLeader: () => leader() }),
+      requestLog: new RequestLog({ db, config, log, now: () => projection.now(), isLeader: () => leader(), defaultModel: () => rt.settings.defaultModel }),
       schedule: { nextProbeAt: null, nextCreditAt: null },
     };
     let secretsVersion = projection.state.secretsVersion;

@@ -4,9 +4,9 @@
 
 import { creditChanged, creditFromKeyInfo, type Credit } from '../domain/credit';
 import type { KeyProbedData, NewEvent } from '../events/types';
-import { parseJson } from '../proxy/classify-response';
-import { shortReason } from '../proxy/scrub';
-import { upstreamFor } from '../proxy/upstream-pool';
+import { parseJson } from '../upstream/json';
+import { shortReason } from '../upstream/scrub';
+import { upstreamFor } from '../upstream/pool';
 import type { Runtime } from '../runtime';
 
 export interface ProbeResult extends KeyProbedData { reactivated: boolean; deactivated: boolean }

@@ -38,3 +38,18 @@ export class ApiError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly extra?: Record<string, unknown>) { super(message); }
   get status(): number { return ERRORS[this.code].status; }
 }
+
+/** Any error a route or fastify threw, as one of ours (unknown ones become internal_error). */
+export function apiErrorOf(err: unknown, bodyLimitBytes: number): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError('body_too_large', `request body is larger than ${bodyLimitBytes} bytes`);
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError('unsupported_media_type', 'send the body as application/json');
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ApiError('invalid_json', 'the body is empty; send a JSON object');
+  if (e.statusCode === 400 && (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)) {
+    return new ApiError('invalid_json', `the body is not valid JSON: ${e.message}`);
+  }
+  if (e.validation) return new ApiError('invalid_request', e.message);
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new ApiError('invalid_request', e.message);
+  return new ApiError('internal_error', 'internal error');
+}

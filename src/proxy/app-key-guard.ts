@@ -1,23 +1,26 @@
-// APP_API_KEY: when one is set (environment or settings, a live change), every /v1 request must
-// carry `Authorization: Bearer <APP_API_KEY>`. The comparison is constant time (secret-settings.ts).
+// APP_API_KEY: when one is set (environment or settings, a live change), every /v1 request must carry
+// it the way its protocol's clients send a key (`Authorization: Bearer`, or `x-api-key` on
+// /v1/messages). The comparison is constant time (secret-settings.ts).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendError } from '../http/errors';
+import type { ErrorCode } from '../http/errors';
 import type { SecretSettings } from '../settings/secret-settings';
+import type { Protocol } from './protocols/protocol';
 
-export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(header);
-  return m ? m[1] : undefined;
-}
+export { bearerToken } from './protocols/protocol';
+
+export type SendError = (req: FastifyRequest, reply: FastifyReply, code: ErrorCode, message: string) => void;
 
 /** An onRequest hook; answers 401 before any body is read. */
-export function appKeyGuard(secrets: SecretSettings) {
+export function appKeyGuard(secrets: SecretSettings, protocolOf: (req: FastifyRequest) => Protocol, send: SendError) {
   return function guard(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    if (!secrets.appApiKeySet || secrets.checkAppApiKey(bearerToken(req.headers.authorization))) return done();
-    const message = req.headers.authorization === undefined
-      ? 'this proxy needs an API key: send Authorization: Bearer <APP_API_KEY>'
+    if (!secrets.appApiKeySet) return done();
+    const p = protocolOf(req);
+    const key = p.clientKey(req.headers);
+    if (secrets.checkAppApiKey(key)) return done();
+    const message = key === undefined
+      ? `this proxy needs an API key: send ${p.name === 'messages' ? 'x-api-key: <APP_API_KEY> or ' : ''}Authorization: Bearer <APP_API_KEY>`
       : 'the API key is not valid for this proxy';
-    sendError(reply, 'invalid_api_key', message);
+    send(req, reply, 'invalid_api_key', message);
   };
 }

@@ -1,41 +1,75 @@
-// One upstream try with one key: an undici dispatch handler (no fetch, no stream objects). A streamed
-// 200 is fed to the exchange's SSE relay as it arrives; anything else is collected and handed back.
-// It reports exactly one Outcome to its exchange, whatever undici calls afterwards.
+// One upstream try with one key: an undici dispatch handler (no fetch, no stream objects). It knows
+// only its narrow options and its caller's callbacks (undici's handler shape): a streamed 200 is
+// handed to `onStreamChunk` as it arrives, anything else is collected. It reports exactly one
+// Outcome to `onOutcome`, whatever undici calls afterwards.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { KeyState } from '../domain/pool-state';
-import { Verdict } from './sse-relay';
-import type { Exchange } from './failover';
+import type { InBandError } from './classify-response';
 
 export type Outcome =
   | { kind: 'ok'; status: number; headers: IncomingHttpHeaders; body: Buffer } // a complete 2xx answer
-  | { kind: 'streamed' } // a stream relayed to its [DONE]
+  | { kind: 'streamed' } // a stream relayed to its end
   | { kind: 'status'; status: number; headers: IncomingHttpHeaders; body: Buffer } // an error status
-  | { kind: 'in-band'; message: string; afterData: boolean } // a 200 that carries an error
+  | { kind: 'in-band'; error: InBandError; afterData: boolean } // a 200 that carries an error
   | { kind: 'network'; message: string; timeout: boolean; afterData: boolean }; // no (complete) answer
+
+export interface AttemptOptions {
+  dispatcher: Dispatcher;
+  path: string;
+  body: Buffer;
+  headers: string[];
+  /** The client asked for a stream: a 200 event stream is handed over chunk by chunk. */
+  stream: boolean;
+  /** Until the first content (a stream) or the whole answer, in ms. */
+  firstByteMs: number;
+  /** Longest silence between two chunks of a stream, in ms. */
+  idleMs: number;
+}
+
+export interface AttemptHandler {
+  /** A 200 event stream starts. */
+  onStreamStart(a: Attempt, headers: IncomingHttpHeaders): void;
+  /** One chunk of it: an Outcome ends the try; null goes on. */
+  onStreamChunk(a: Attempt, chunk: Buffer): Outcome | null;
+  /** The upstream ended the stream: complete, or not. */
+  onStreamEnd(a: Attempt): Outcome;
+  /** Exactly once per attempt (not after cancel()). */
+  onOutcome(a: Attempt, o: Outcome): void;
+  /** First byte of the upstream's answer (for the metrics). */
+  onFirstByte?(a: Attempt): void;
+}
 
 const MAX_BODY = 64 * 1024 * 1024;
 
 export class Attempt implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | null = null;
   settled = false;
+  /** The answer is a stream handed to the handler. */
   relaying = false;
+  /** Content of this try reached the client: it can no longer fail over. */
+  content = false;
   readonly startedAt = performance.now();
   private timer: NodeJS.Timeout | null = null;
   private parts: Buffer[] = [];
   private size = 0;
+  private status = 0;
+  private headers: IncomingHttpHeaders | null = null;
 
-  constructor(readonly ex: Exchange, readonly key: KeyState, readonly secret: string) {}
+  constructor(
+    private readonly opts: AttemptOptions,
+    private readonly handler: AttemptHandler,
+    readonly keyId: string,
+    readonly secret: string,
+  ) {}
 
   start(): void {
-    const ex = this.ex;
-    const rt = ex.ctx.rt;
-    this.timer = setTimeout(onTimer, rt.settings.requestTimeoutSeconds * 1000, this);
+    const o = this.opts;
+    this.timer = setTimeout(onTimer, o.firstByteMs, this);
     try {
-      ex.ctx.upstream.pool.dispatch({
-        path: ex.path, method: 'POST', body: ex.body, headers: ex.ctx.upstream.jsonHeaders(this.secret),
-        headersTimeout: 0, bodyTimeout: ex.stream ? rt.config.streamIdleTimeoutSeconds * 1000 : 0,
+      o.dispatcher.dispatch({
+        path: o.path, method: 'POST', body: o.body, headers: o.headers,
+        headersTimeout: 0, bodyTimeout: o.stream ? o.idleMs : 0,
       }, this);
     } catch (err) {
       this.settle({ kind: 'network', message: describe(err as Error), timeout: false, afterData: false });
@@ -49,6 +83,16 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.controller?.abort(new Error('cancelled by the proxy'));
   }
 
+  /** The first content reached the client: only the idle timeout applies from now on. */
+  contentStarted(): void {
+    this.content = true;
+    this.clearTimer();
+  }
+
+  /** A slow client: stop reading upstream until it catches up (undici's idle timer waits too). */
+  pause(): void { if (this.controller && !this.controller.paused) this.controller.pause(); }
+  resume(): void { this.controller?.resume(); }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.settled) controller.abort(new Error('cancelled by the proxy'));
@@ -56,14 +100,12 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     if (this.settled || status < 200) return;
-    const ex = this.ex;
-    ex.ctx.metrics.m.upstreamFirstByteSeconds.observe((performance.now() - this.startedAt) / 1000);
-    if (ex.relay !== null && status === 200 && isEventStream(headers)) {
+    this.handler.onFirstByte?.(this);
+    if (this.opts.stream && status === 200 && isEventStream(headers)) {
       // OpenRouter answers 200 at once and sends keep-alive comments while the provider has not started:
-      // the first-byte timer keeps running until the first data line, then only the idle timeout applies.
+      // the first-byte timer keeps running until the first content, then only the idle timeout applies.
       this.relaying = true;
-      const generation = headers['x-generation-id'];
-      ex.relay.beginAttempt(typeof generation === 'string' ? generation : null);
+      this.handler.onStreamStart(this, headers);
       return;
     }
     this.status = status;
@@ -72,21 +114,11 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled) return;
-    const relay = this.ex.relay;
-    if (this.relaying && relay !== null) {
-      const v = relay.push(chunk);
-      if (relay.accepted) { this.clearTimer(); this.ex.trace?.answered(); }
-      if (v === Verdict.Go) {
-        // [DONE] reached the client: the answer is complete whatever the upstream connection does next.
-        if (relay.doneSeen) { relay.finish(); this.settle({ kind: 'streamed' }); return; }
-        // A slow client: stop reading upstream until the client catches up (undici's idle timer waits too).
-        if (relay.needsDrain && !controller.paused) { controller.pause(); this.ex.awaitDrain(); }
-        return;
-      }
-      this.settle(v === Verdict.LineTooLong
-        ? { kind: 'network', message: 'the upstream sent an SSE line longer than 64 MiB', timeout: false, afterData: relay.accepted }
-        : { kind: 'in-band', message: relay.errorMessage, afterData: v === Verdict.ErrorRelayed });
-      controller.abort(new Error('upstream answer discarded'));
+    if (this.relaying) {
+      const o = this.handler.onStreamChunk(this, chunk);
+      if (o === null) return;
+      this.settle(o);
+      if (o.kind !== 'streamed') controller.abort(new Error('upstream answer discarded'));
       return;
     }
     this.size += chunk.length;
@@ -100,14 +132,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.settled) return;
-    const relay = this.ex.relay;
-    if (this.relaying && relay !== null) {
-      if (relay.finish()) return this.settle({ kind: 'streamed' });
-      return this.settle({
-        kind: 'network', timeout: false, afterData: relay.accepted,
-        message: relay.accepted ? 'the upstream stream ended without [DONE]' : 'the upstream stream ended before any data',
-      });
-    }
+    if (this.relaying) return this.settle(this.handler.onStreamEnd(this));
     const body = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size);
     this.parts = [];
     const ok = this.status >= 200 && this.status < 300;
@@ -118,32 +143,28 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     const code = (err as { code?: string }).code;
     const timeout = code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-    const afterData = this.relaying && this.ex.relay !== null && this.ex.relay.accepted;
     const message = code === 'UND_ERR_BODY_TIMEOUT'
-      ? `the upstream stream was idle for more than ${this.ex.ctx.rt.config.streamIdleTimeoutSeconds} s`
+      ? `the upstream stream was idle for more than ${this.opts.idleMs / 1000} s`
       : describe(err);
-    this.settle({ kind: 'network', message, timeout, afterData });
+    this.settle({ kind: 'network', message, timeout, afterData: this.content });
   }
 
   timedOut(): void {
     this.timer = null;
     if (this.settled) return;
-    const s = this.ex.ctx.rt.settings.requestTimeoutSeconds;
+    const s = this.opts.firstByteMs / 1000;
     this.settle({
       kind: 'network', timeout: true, afterData: false,
-      message: this.ex.stream ? `no answer from the upstream within ${s} s` : `the upstream did not complete the answer within ${s} s`,
+      message: this.opts.stream ? `no answer from the upstream within ${s} s` : `the upstream did not complete the answer within ${s} s`,
     });
     this.controller?.abort(new Error('upstream timeout'));
   }
-
-  private status = 0;
-  private headers: IncomingHttpHeaders | null = null;
 
   private settle(o: Outcome): void {
     if (this.settled) return;
     this.settled = true;
     this.clearTimer();
-    this.ex.settle(this, o);
+    this.handler.onOutcome(this, o);
   }
 
   private clearTimer(): void {

@@ -3,7 +3,7 @@
 // (OpenRouter's filters, e.g. ?output_modalities=embeddings) is forwarded and cached on its own.
 
 import { ApiError } from '../http/errors';
-import type { Upstream } from './upstream-pool';
+import type { Upstream } from '../upstream/pool';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

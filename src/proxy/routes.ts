@@ -1,39 +1,64 @@
-// The OpenAI-compatible routes under /v1, in their own plugin scope: the raw-body JSON parser, the
-// APP_API_KEY guard and the request counter apply to them only.
+// The proxy's routes under /v1 and, the same, under /api/v1 (OpenRouter's own base URL form), in
+// their own plugin scope: the raw-body JSON parser, the browser and APP_API_KEY guards, the request
+// counter and an error handler that answers in each protocol's error shape apply to them only.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../http/errors';
+import { ApiError, apiErrorOf, ERRORS, type ErrorCode } from '../http/errors';
 import type { Runtime } from '../runtime';
-import { appKeyGuard } from './app-key-guard';
+import { closeUpstream, upstreamFor } from '../upstream/pool';
+import { appKeyGuard, type SendError } from './app-key-guard';
 import { proxyBody, upstreamBytes, useProxyBodyParser } from './body';
+import { browserGuard } from './browser-guard';
 import { Exchange, type ProxyContext } from './failover';
+import { GenerationMemory } from './generation-memory';
+import { fetchGeneration } from './generation-route';
 import { ModelsCache } from './models-cache';
+import { PROTOCOLS, type Protocol } from './protocols';
+import { chatCompletions } from './protocols/chat';
+import { messages } from './protocols/messages';
 import { ProxyMetrics } from './proxy-metrics';
-import { closeUpstream, upstreamFor } from './upstream-pool';
-import { RequestTrace, requestModel } from '../request-log/trace';
 
-/** Upstream paths of the inference routes; embeddings never stream. */
-const INFERENCE = [
-  { url: '/v1/chat/completions', path: '/chat/completions', streams: true },
-  { url: '/v1/completions', path: '/completions', streams: true },
-  { url: '/v1/embeddings', path: '/embeddings', streams: false },
-] as const;
+const PREFIXES = ['/v1', '/api/v1'] as const;
 
-export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<void> {
+export interface ProxyOptions {
+  /** Called once at the end of every proxied inference request (see request-summary.ts). */
+  onRequestDone?: ProxyContext['onRequestDone'];
+}
+
+/** Registers the routes; the context it returns is where `onRequestDone` can be set later too. */
+export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: ProxyOptions = {}): Promise<ProxyContext> {
+  const upstream = upstreamFor(rt);
+  const ctx: ProxyContext = {
+    rt, upstream, metrics: new ProxyMetrics(rt.metrics), inflight: new Set(), generations: new GenerationMemory(),
+    onRequestDone: opts.onRequestDone,
+  };
   await app.register(async (scope) => {
-    const upstream = upstreamFor(rt);
-    const ctx: ProxyContext = { rt, upstream, metrics: new ProxyMetrics(rt.metrics), inflight: new Set(), onRequestDone: rt.requestLog.record };
     const models = new ModelsCache(upstream, rt.config.modelsCacheSeconds, () => rt.settings.requestTimeoutSeconds,
       (err) => rt.log.warn({ err: err.message }, 'serving a stale model list: the upstream list failed'));
+
+    // Each route's protocol, so that guards and errors answer in the shape its clients read.
+    const byRoute = new Map<string, Protocol>();
+    const protocolOf = (req: FastifyRequest): Protocol => byRoute.get(req.routeOptions.url ?? '') ?? chatCompletions;
+    const send: SendError = (req, reply, code, message) => {
+      reply.code(apiStatus(code)).type('application/json; charset=utf-8').send(protocolOf(req).errorBody(code, message));
+    };
 
     useProxyBodyParser(scope);
     // Fastify builds a pino child (bindings run through redaction) for every request, although request
     // logging is off and the proxy logs through rt.log: that was ~7 % of the proxy's CPU under load
     // (BENCHMARKS.md). Proxy routes share the app logger; their lines carry no reqId.
     scope.setChildLoggerFactory((logger) => logger);
-    scope.addHook('onRequest', appKeyGuard(rt.secretSettings));
+    scope.setErrorHandler((err, req, reply) => {
+      const e = apiErrorOf(err, rt.config.bodyLimitBytes);
+      if (e.code === 'internal_error' && !(err instanceof ApiError)) rt.log.error({ err }, 'unhandled error');
+      send(req, reply, e.code, e.message);
+    });
+    scope.addHook('onRequest', browserGuard(rt.secretSettings, send));
+    scope.addHook('onRequest', appKeyGuard(rt.secretSettings, protocolOf, send));
     scope.addHook('onResponse', (req, reply, done) => {
-      ctx.metrics.request(req.routeOptions.url ?? 'unknown', reply.raw.statusCode); // raw: streams write it themselves
+      const url = req.routeOptions.url ?? 'unknown';
+      // raw: streams write it themselves; /api/v1 counts as /v1 (one series per route)
+      ctx.metrics.request(url.startsWith('/api/v1/') ? url.slice(4) : url, reply.raw.statusCode);
       done();
     });
     // On close, answers in flight get SHUTDOWN_GRACE_SECONDS to finish; then they end with an error.
@@ -49,32 +74,54 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime): Promise<
       await closeUpstream(rt, 1000);
     });
 
-    for (const r of INFERENCE) {
-      const path = upstream.path(r.path);
-      scope.post(r.url, function inference(req: FastifyRequest, reply: FastifyReply) {
-        const body = proxyBody(req);
-        const bytes = upstreamBytes(body, rt.settings.defaultModel);
-        const stream = r.streams && body.json.stream === true;
-        const ex = new Exchange(ctx, reply, path, bytes, stream);
-        ex.trace = new RequestTrace(rt.projection.now(), r.url, requestModel(body.json.model, rt.settings.defaultModel), stream, req.ip);
-        ex.start();
-        return reply;
+    for (const prefix of PREFIXES) {
+      for (const p of PROTOCOLS) {
+        const url = prefix + p.route;
+        byRoute.set(url, p);
+        const path = upstream.path(p.upstreamPath);
+        scope.post(url, function inference(req: FastifyRequest, reply: FastifyReply) {
+          const body = proxyBody(req);
+          const q = p.passHeaders.length > 0 ? req.url.indexOf('?') : -1; // Claude Code posts ?beta=true
+          const extra: string[] = [];
+          for (const h of p.passHeaders) {
+            const v = req.headers[h];
+            if (typeof v === 'string') extra.push(h, v);
+          }
+          const model = body.json.model;
+          new Exchange(ctx, reply, {
+            protocol: p, route: url, path: q === -1 ? path : path + req.url.slice(q), extraHeaders: extra,
+            body: upstreamBytes(body, rt.settings.defaultModel), stream: p.streams && body.json.stream === true,
+            model: typeof model === 'string' && model.trim() !== '' ? model : rt.settings.defaultModel, clientAddress: req.ip ?? null,
+          }).start();
+          return reply;
+        });
+      }
+
+      // OpenRouter has no token counter; Claude Code estimates locally when this is missing.
+      byRoute.set(`${prefix}/messages/count_tokens`, messages);
+      scope.post(`${prefix}/messages/count_tokens`, async () => {
+        throw new ApiError('not_found', 'token counting is not available: OpenRouter has no /messages/count_tokens endpoint');
+      });
+
+      scope.get(`${prefix}/generation`, async (req, reply) => fetchGeneration(ctx, req, reply));
+
+      scope.get(`${prefix}/models`, async (req, reply) => {
+        reply.type('application/json; charset=utf-8');
+        const q = req.url.indexOf('?');
+        return models.list(q === -1 ? '' : req.url.slice(q + 1));
+      });
+      scope.get(`${prefix}/models/*`, async (req) => {
+        const id = decodeURIComponent((req.params as { '*': string })['*']);
+        const model = await models.one(id);
+        if (!model) throw new ApiError('not_found', `model ${JSON.stringify(id)} is not in the upstream model list`);
+        return model;
       });
     }
-
-    scope.get('/v1/models', async (req, reply) => {
-      reply.type('application/json; charset=utf-8');
-      const q = req.url.indexOf('?');
-      return models.list(q === -1 ? '' : req.url.slice(q + 1));
-    });
-    scope.get('/v1/models/*', async (req) => {
-      const id = decodeURIComponent((req.params as { '*': string })['*']);
-      const model = await models.one(id);
-      if (!model) throw new ApiError('not_found', `model ${JSON.stringify(id)} is not in the upstream model list`);
-      return model;
-    });
   });
+  return ctx;
 }
+
+function apiStatus(code: ErrorCode): number { return ERRORS[code].status; }
 
 function endInflight(ctx: ProxyContext): void {
   for (const ex of [...ctx.inflight]) ex.shutdown();

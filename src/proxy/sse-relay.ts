@@ -1,9 +1,16 @@
-// Relays an upstream SSE stream to the client as raw bytes, whole lines at a time, while watching
-// for what matters: the first `data:` line (until then a broken upstream may still fail over), an
-// in-band error chunk, the usage chunk, and `data: [DONE]` (without it a stream is not complete).
+// Relays an upstream SSE stream to the client as raw bytes while watching for what matters: the first
+// content (until then a broken upstream may still fail over), an in-band error, the usage, and the
+// protocol's end (without it a stream is not complete). Chat is relayed whole lines at a time; typed
+// protocols (Messages, Responses) whole events at a time, so that their preamble can be held back and
+// upstream artefacts dropped. Every byte written is scrubbed of the attempt's key.
 
 import type { ServerResponse } from 'node:http';
-import { inBandError, parseJson } from './classify-response';
+import { matcherFor, type SecretMatcher } from '../upstream/scrub';
+import { parseJson } from '../upstream/json';
+import type { InBandError } from './classify-response';
+import { chatStream } from './protocols/chat';
+import type { StreamRules } from './protocols/protocol';
+import { chatInBand } from './classify-response';
 import { readUsage, type Usage } from './usage';
 
 const NL = 10;
@@ -11,46 +18,72 @@ const CR = 13;
 const DATA = Buffer.from('data:');
 const ERROR_KEY = Buffer.from('"error"');
 const USAGE_KEY = Buffer.from('"usage"');
+const ID_KEY = Buffer.from('"id":"');
 const DONE = Buffer.from('[DONE]');
 const BLANK = Buffer.from('\n');
 const MAX_LINE = 64 * 1024 * 1024;
 
 export enum Verdict { Go = 0, FirstDataIsError = 1, ErrorRelayed = 2, LineTooLong = 3 }
 
+/** Where the client's stream is. */
+export enum RelayState {
+  /** Nothing sent: the status can still change. */
+  Idle,
+  /** Headers (and perhaps comments) sent; no content yet, so another key may still answer. */
+  Open,
+  /** Content reached the client: a failure from now on ends the stream with an error event. */
+  Flowing,
+  /** Ended (complete, failed, or the client left): nothing more is written. */
+  Ended,
+}
+
+/** Where the current attempt's upstream stream is. */
+export enum AttemptStream { Gated, Flowing, Done }
+
 const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'x-accel-buffering', 'no'];
 
 export interface StreamGauge { inc(): void; dec(): void }
 
 export class SseRelay {
-  /** Headers are out: the status can no longer change. */
-  committed = false;
-  /** A data line reached the client: from now on a failure ends the stream with an error chunk. */
-  dataRelayed = false;
-  ended = false;
+  state = RelayState.Idle;
   /** Set when the response needs a 'drain' before more is written. */
   needsDrain = false;
-  /** The message of the last in-band error seen. */
-  errorMessage = '';
+  /** The last in-band error seen. */
+  error: InBandError | null = null;
+  /** When the first byte went to the client (performance.now()), or null. */
+  firstByteAt: number | null = null;
+  /** When the first content went to the client, or null. */
+  contentAt: number | null = null;
 
   // The current attempt's view of its stream.
-  accepted = false;
-  doneSeen = false;
+  attempt = AttemptStream.Gated;
   usage: Usage | null = null;
+  generationId: string | null = null;
   private partial: Buffer[] | null = null;
   private partialLength = 0;
+  private held: Buffer[] = []; // typed preamble events waiting for the first content event
   private eventOpen = false; // bytes written since the last blank line
-  private generationId: string | null = null;
+  private matcher: SecretMatcher | null = null;
 
-  constructor(private readonly res: ServerResponse, private readonly gauge: StreamGauge) {}
+  constructor(private readonly res: ServerResponse, private readonly gauge: StreamGauge, readonly rules: StreamRules = chatStream) {}
 
-  /** A new upstream answer; its generation id goes to the client if the stream is not committed yet. */
-  beginAttempt(generationId: string | null = null): void {
+  get committed(): boolean { return this.state !== RelayState.Idle; }
+  /** Content reached the client (from then on a failure ends the stream with an error event). */
+  get dataRelayed(): boolean { return this.contentAt !== null; }
+  get ended(): boolean { return this.state === RelayState.Ended; }
+  get accepted(): boolean { return this.attempt !== AttemptStream.Gated; }
+  get doneSeen(): boolean { return this.attempt === AttemptStream.Done; }
+  get errorMessage(): string { return this.error?.message ?? ''; }
+
+  /** A new upstream answer: its key (scrubbed from every byte) and generation id (for the headers). */
+  beginAttempt(generationId: string | null = null, secret?: string): void {
     this.generationId = generationId;
-    this.accepted = false;
-    this.doneSeen = false;
+    this.matcher = secret === undefined ? null : matcherFor(secret);
+    this.attempt = AttemptStream.Gated;
     this.usage = null;
     this.partial = null;
     this.partialLength = 0;
+    this.held = [];
   }
 
   /** One chunk from the upstream; writes what can go to the client and says what happened. */
@@ -63,53 +96,43 @@ export class SseRelay {
       this.partial = null;
       this.partialLength = 0;
     }
-    const lastNl = buf.lastIndexOf(NL);
-    if (lastNl === -1) return this.hold(buf);
-    if (lastNl < buf.length - 1) {
-      this.hold(Buffer.from(buf.subarray(lastNl + 1)));
-      buf = buf.subarray(0, lastNl + 1);
+    const cut = this.rules.framing === 'lines' ? buf.lastIndexOf(NL) + 1 : lastEventEnd(buf);
+    if (cut === 0) return this.hold(buf);
+    if (cut < buf.length) {
+      this.hold(Buffer.from(buf.subarray(cut)));
+      buf = buf.subarray(0, cut);
     }
-    if (!this.accepted) {
-      const d = firstDataLine(buf);
-      if (d === -1) { // comments and blank lines only: they keep the client's connection alive
-        this.write(buf);
-        return Verdict.Go;
-      }
-      const err = lineError(buf, d, buf.indexOf(NL, d));
-      if (err !== null) {
-        this.errorMessage = err.message;
-        return Verdict.FirstDataIsError;
-      }
-      this.accepted = true;
-      this.dataRelayed = true;
-    }
-    return this.relay(buf);
+    return this.rules.framing === 'lines' ? this.pushLines(buf) : this.pushEvents(buf);
   }
 
-  /** Upstream ended: true when the stream was complete ([DONE] seen). */
+  /** Upstream ended: true when the stream was complete. */
   finish(): boolean {
     // An upstream that closes right after `data: [DONE]` without its newline still ended cleanly.
     if (!this.doneSeen && this.accepted && this.partial && Buffer.concat(this.partial).toString().trim() === 'data: [DONE]') {
       this.partial = null;
-      this.write(Buffer.from('data: [DONE]\n\n'));
-      this.doneSeen = true;
+      if (this.rules.framing === 'lines') this.write(Buffer.from('data: [DONE]\n\n'));
+      this.attempt = AttemptStream.Done;
     }
-    if (this.doneSeen) this.end();
+    if (this.doneSeen) {
+      if (this.rules.trailer !== '') this.write(Buffer.from(this.rules.trailer));
+      this.end();
+    }
     return this.doneSeen;
   }
 
-  /** Ends the stream with an OpenAI-style error chunk, so that SDKs raise instead of seeing an end. */
+  /** Ends the stream with the protocol's error event, so that SDKs raise instead of seeing an end. */
   fail(message: string, type: string, code: string | number): void {
     if (this.ended) return;
-    const chunk = `data: ${JSON.stringify({ error: { message, type, code } })}\n\n`;
+    const chunk = this.rules.failEvent(message, type, code);
     this.write(Buffer.from(this.eventOpen ? `\n${chunk}` : chunk));
     this.end();
   }
 
   end(): void {
     if (this.ended) return;
-    this.ended = true;
-    if (this.committed) {
+    const was = this.state;
+    this.state = RelayState.Ended;
+    if (was !== RelayState.Idle) {
       this.gauge.dec();
       this.res.end();
     }
@@ -118,11 +141,31 @@ export class SseRelay {
   /** The client went away: nothing more is written. */
   abandon(): void {
     if (this.ended) return;
-    this.ended = true;
-    if (this.committed) this.gauge.dec();
+    const was = this.state;
+    this.state = RelayState.Ended;
+    if (was !== RelayState.Idle) this.gauge.dec();
   }
 
-  private relay(buf: Buffer): Verdict {
+  // ------------------------------------------------------------------ chat: whole lines
+
+  private pushLines(buf: Buffer): Verdict {
+    if (!this.accepted) {
+      const d = firstDataLine(buf);
+      if (d === -1) { // comments and blank lines only: they keep the client's connection alive
+        this.write(buf);
+        return Verdict.Go;
+      }
+      const err = lineError(buf, d, buf.indexOf(NL, d));
+      if (err !== null) {
+        this.error = err;
+        return Verdict.FirstDataIsError;
+      }
+      this.accept(buf);
+    }
+    return this.relayLines(buf);
+  }
+
+  private relayLines(buf: Buffer): Verdict {
     if (buf.indexOf(USAGE_KEY) !== -1) {
       const u = readUsage(buf);
       if (u) this.usage = u;
@@ -138,14 +181,80 @@ export class SseRelay {
       const through = buf[end + 1] === NL ? end + 2 : end + 1;
       this.write(buf.subarray(0, through));
       if (through === end + 1) this.write(BLANK);
-      this.errorMessage = err.message;
+      this.error = err;
       if (!err.topLevel) this.fail(err.message, 'upstream_error', 'upstream_error');
       this.end();
       return Verdict.ErrorRelayed;
     }
-    if (!this.doneSeen && isDoneIn(buf)) this.doneSeen = true;
+    if (!this.doneSeen && isDoneIn(buf)) this.attempt = AttemptStream.Done;
     this.write(buf);
     return Verdict.Go;
+  }
+
+  // ------------------------------------------------------------------ typed: whole events
+
+  private pushEvents(buf: Buffer): Verdict {
+    const out: Buffer[] = [];
+    let at = 0;
+    while (at < buf.length) {
+      const end = eventEnd(buf, at);
+      const block = buf.subarray(at, end);
+      at = end;
+      const ev = readEvent(block);
+      if (ev.kind === 'blank' || ev.kind === 'comment') { (!this.accepted && this.held.length > 0 ? this.held : out).push(block); continue; }
+      if (ev.kind === 'done' || this.doneSeen) continue; // OpenRouter's [DONE] (and anything after the end) is dropped
+      if (this.rules.errors.has(ev.type)) {
+        const err = this.eventError(block, ev.dataAt);
+        if (err !== null) {
+          this.error = err;
+          if (!this.accepted) { this.flush(out); return Verdict.FirstDataIsError; }
+          out.push(this.rules.relayError(block, ev.type, err));
+          this.flush(out);
+          this.end();
+          return Verdict.ErrorRelayed;
+        }
+      }
+      if (block.indexOf(USAGE_KEY) !== -1) {
+        const u = readUsage(block);
+        if (u) this.usage = u;
+      }
+      if (!this.accepted) {
+        if (this.rules.preamble.has(ev.type)) { this.held.push(block); continue; }
+        const first = this.held.length > 0 ? Buffer.concat(this.held) : null;
+        this.held = [];
+        this.accept(first ?? block);
+        if (first) out.push(first);
+      }
+      out.push(block);
+      if (this.rules.done.has(ev.type)) this.attempt = AttemptStream.Done;
+    }
+    this.flush(out);
+    return Verdict.Go;
+  }
+
+  private eventError(block: Buffer, dataAt: number): (InBandError & { topLevel: boolean }) | null {
+    if (dataAt === -1) return null;
+    const obj = parseJson(dataText(block, dataAt));
+    if (obj === undefined) return { message: 'the upstream sent an error event', status: null, raw: null, topLevel: true };
+    const e = this.rules.inBand(obj);
+    return e === null ? { message: 'the upstream sent an error event', status: null, raw: obj, topLevel: true } : { ...e, topLevel: true };
+  }
+
+  private flush(out: Buffer[]): void {
+    if (out.length === 0) return;
+    this.write(out.length === 1 ? out[0] : Buffer.concat(out));
+  }
+
+  // ------------------------------------------------------------------ shared
+
+  private accept(first: Buffer): void {
+    this.attempt = AttemptStream.Flowing;
+    if (this.generationId === null) this.generationId = idIn(first);
+    if (this.state === RelayState.Idle) this.commit();
+    if (this.state === RelayState.Open) {
+      this.state = RelayState.Flowing;
+      this.contentAt = performance.now();
+    }
   }
 
   private hold(part: Buffer): Verdict {
@@ -156,14 +265,17 @@ export class SseRelay {
 
   private write(buf: Buffer): void {
     if (this.ended) return;
-    if (!this.committed) this.commit();
-    if (!this.res.write(buf)) this.needsDrain = true;
-    const n = buf.length;
-    this.eventOpen = !(buf[n - 1] === NL && (n === 1 || buf[n - 2] === NL || (buf[n - 2] === CR && buf[n - 3] === NL)));
+    if (this.state === RelayState.Idle) this.commit();
+    const m = this.matcher;
+    const out = m !== null && m.foundIn(buf) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
+    if (!this.res.write(out)) this.needsDrain = true;
+    const n = out.length;
+    this.eventOpen = !(out[n - 1] === NL && (n === 1 || out[n - 2] === NL || (out[n - 2] === CR && out[n - 3] === NL)));
   }
 
   private commit(): void {
-    this.committed = true;
+    this.state = RelayState.Open;
+    this.firstByteAt = performance.now();
     this.gauge.inc();
     this.res.writeHead(200, this.generationId === null ? SSE_HEADERS : [...SSE_HEADERS, 'x-generation-id', this.generationId]);
   }
@@ -198,13 +310,102 @@ function isDoneIn(buf: Buffer): boolean {
 }
 
 /** The in-band error carried by the data line [start, end), or null; `topLevel` when SDKs will raise on it. */
-function lineError(buf: Buffer, start: number, end: number): { message: string; topLevel: boolean } | null {
+function lineError(buf: Buffer, start: number, end: number): (InBandError & { topLevel: boolean }) | null {
   const e = buf.indexOf(ERROR_KEY, start);
   if (e === -1 || e >= end) return null;
   let from = start + DATA.length;
   if (buf[from] === 32) from++;
   const obj = parseJson(buf.toString('utf8', from, buf[end - 1] === CR ? end - 1 : end));
-  const message = inBandError(obj);
-  if (message === null) return null;
-  return { message, topLevel: Boolean((obj as { error?: unknown }).error) };
+  const err = chatInBand(obj);
+  if (err === null) return null;
+  return { ...err, topLevel: Boolean((obj as { error?: unknown }).error) };
+}
+
+/** The first `"id":"…"` value in `buf` (the generation id of chat chunks, message_start, response.created). */
+function idIn(buf: Buffer): string | null {
+  const p = buf.indexOf(ID_KEY);
+  if (p === -1) return null;
+  const from = p + ID_KEY.length;
+  const q = buf.indexOf(34, from);
+  if (q === -1 || q - from > 200) return null;
+  const id = buf.toString('latin1', from, q);
+  return /^[\w.-]+$/.test(id) ? id : null;
+}
+
+// ---------------------------------------------------------------------- typed event framing
+
+/** End offset of the last complete event in `buf` (after its blank line), or 0. */
+function lastEventEnd(buf: Buffer): number {
+  for (let p = buf.lastIndexOf(NL); p > 0; p = buf.lastIndexOf(NL, p - 1)) {
+    if (buf[p - 1] === NL) return p + 1;
+    if (buf[p - 1] === CR && p >= 2 && buf[p - 2] === NL) return p + 1;
+  }
+  return 0;
+}
+
+/** End of the event starting at `at` (after its blank line); a lone blank line is an event of its own. */
+function eventEnd(buf: Buffer, at: number): number {
+  let p = at;
+  for (;;) {
+    const nl = buf.indexOf(NL, p);
+    if (nl === -1) return buf.length;
+    const lineLen = nl - p - (buf[nl - 1] === CR && nl > p ? 1 : 0);
+    if (lineLen === 0) return nl + 1;
+    p = nl + 1;
+  }
+}
+
+type EventInfo =
+  | { kind: 'blank' }
+  | { kind: 'comment' }
+  | { kind: 'done' }
+  | { kind: 'event'; type: string; dataAt: number };
+
+const TYPE_PREFIX = Buffer.from('{"type":"');
+
+/** What one event block is: its `event:` name, or else its data's `type`. */
+function readEvent(block: Buffer): EventInfo {
+  let name: string | null = null;
+  let dataAt = -1;
+  let any = false;
+  for (let p = 0; p < block.length;) {
+    const nl = block.indexOf(NL, p);
+    const end = nl === -1 ? block.length : nl;
+    const lineEnd = block[end - 1] === CR ? end - 1 : end;
+    if (lineEnd > p && block[p] !== 58 /* : */) {
+      any = true;
+      if (startsWith(block, p, DATA)) { if (dataAt === -1) dataAt = p; }
+      else if (startsWith(block, p, EVENT)) name = block.toString('utf8', p + EVENT.length, lineEnd).trim();
+    }
+    p = end + 1;
+  }
+  if (!any) return block.length > 0 && block[0] === 58 ? { kind: 'comment' } : { kind: 'blank' };
+  if (dataAt !== -1 && dataText(block, dataAt) === '[DONE]') return { kind: 'done' };
+  if (name !== null && name !== '' && name !== 'message') return { kind: 'event', type: name, dataAt };
+  return { kind: 'event', type: dataAt === -1 ? '' : dataType(block, dataAt), dataAt };
+}
+
+const EVENT = Buffer.from('event:');
+
+/** The text of the data line at `at` (without `data:`, one optional space and the line end). */
+function dataText(block: Buffer, at: number): string {
+  let from = at + DATA.length;
+  if (block[from] === 32) from++;
+  let end = block.indexOf(NL, from);
+  if (end === -1) end = block.length;
+  if (block[end - 1] === CR) end--;
+  return block.toString('utf8', from, end);
+}
+
+/** The `type` of a data line's JSON: read straight when it comes first, else parsed. */
+function dataType(block: Buffer, at: number): string {
+  let from = at + DATA.length;
+  if (block[from] === 32) from++;
+  if (startsWith(block, from, TYPE_PREFIX)) {
+    const s = from + TYPE_PREFIX.length;
+    const q = block.indexOf(34, s);
+    if (q !== -1 && q - s < 100) return block.toString('latin1', s, q);
+  }
+  const obj = parseJson(dataText(block, at)) as { type?: unknown } | undefined;
+  return typeof obj?.type === 'string' ? obj.type : '';
 }

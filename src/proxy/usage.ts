@@ -1,37 +1,46 @@
-// Token counts from an upstream answer without parsing or re-serialising the whole body: the
-// `usage` object is found by its key and only its numbers are read.
+// Token counts and cost from an upstream answer without parsing or re-serialising the whole body:
+// the `usage` object is found by its key and only its numbers are read. Chat's names
+// (prompt/completion) and Messages' and Responses' names (input/output) are both understood.
 
-/** `cost` is OpenRouter's usage.cost (credits), null when the answer carries none. */
-export interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number; cost: number | null }
+export interface Usage {
+  prompt_tokens: number; completion_tokens: number; total_tokens: number;
+  /** usage.cost in credits (USD), when the upstream reported it. */
+  cost?: number;
+}
 
 const USAGE_KEY = Buffer.from('"usage"');
 const WINDOW = 4096; // usage with all its details fits well inside this
 
-/** Reads the last `"usage":{…}` in `buf` (a JSON body or one SSE data line); null when absent or null. */
+/** Reads the last `"usage":{…}` in `buf` (a JSON body or one SSE event); null when absent or null. */
 export function readUsage(buf: Buffer, from = 0, to = buf.length): Usage | null {
   const at = buf.lastIndexOf(USAGE_KEY, to - 1);
   if (at < from) return null;
   const text = buf.toString('latin1', at + USAGE_KEY.length, Math.min(to, at + WINDOW));
   if (!/^\s*:\s*\{/.test(text)) return null;
-  const prompt = numberAfter(text, '"prompt_tokens"');
-  const completion = numberAfter(text, '"completion_tokens"');
+  let prompt = numberAfter(text, '"prompt_tokens"');
+  let completion = numberAfter(text, '"completion_tokens"');
   let total = numberAfter(text, '"total_tokens"');
+  if (prompt === null && completion === null) {
+    const input = numberAfter(text, '"input_tokens"');
+    completion = numberAfter(text, '"output_tokens"');
+    // Anthropic's input_tokens leaves out cache reads and writes; the prompt is all three.
+    const cached = (numberAfter(text, '"cache_read_input_tokens"') ?? 0) + (numberAfter(text, '"cache_creation_input_tokens"') ?? 0);
+    prompt = input === null ? null : input + cached;
+  }
   if (prompt === null && completion === null && total === null) return null;
   if (total === null) total = (prompt ?? 0) + (completion ?? 0);
-  return { prompt_tokens: prompt ?? 0, completion_tokens: completion ?? 0, total_tokens: total, cost: costAfter(text) };
+  const u: Usage = { prompt_tokens: prompt ?? 0, completion_tokens: completion ?? 0, total_tokens: total };
+  const cost = numberAfter(text, '"cost"', COST);
+  if (cost !== null) u.cost = cost;
+  return u;
 }
 
-/** The first `"cost"` inside usage: a JSON number, decimals and exponents included. */
-function costAfter(text: string): number | null {
-  const i = text.indexOf('"cost"');
-  if (i === -1) return null;
-  const m = /^\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/.exec(text.slice(i + 6, i + 40));
-  return m ? Number(m[1]) : null;
-}
+const INT = /^\s*:\s*(\d+)/;
+const COST = /^\s*:\s*(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/;
 
-function numberAfter(text: string, name: string): number | null {
+function numberAfter(text: string, name: string, re = INT): number | null {
   const i = text.indexOf(name);
   if (i === -1) return null;
-  const m = /^\s*:\s*(\d+)/.exec(text.slice(i + name.length, i + name.length + 24));
+  const m = re.exec(text.slice(i + name.length, i + name.length + 40));
   return m ? Number(m[1]) : null;
 }

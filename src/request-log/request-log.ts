@@ -9,6 +9,8 @@ import type { Database } from '../store/database';
 import { RequestLogStore } from '../store/request-log-store';
 import { KeyHealthView } from './key-health';
 import { RequestStats } from './stats';
+import type { RequestSummary as ProxySummary } from '../proxy/request-summary';
+import { fromProxySummary } from './from-proxy';
 import type { RequestSummary } from './trace';
 import { RequestLogWriter } from './writer';
 
@@ -17,6 +19,8 @@ const DAY = 86_400_000;
 
 export interface RequestLogOptions {
   db: Database; config: Config; log: Log; now: () => number; isLeader: () => boolean;
+  /** The model a request without one was sent with. */
+  defaultModel: () => string;
 }
 
 export class RequestLog {
@@ -36,8 +40,11 @@ export class RequestLog {
     this.writer.onWritten = () => this.stats.invalidate();
   }
 
-  /** The proxy's hook: one summary per client request. */
+  /** One row; queued, never awaited. */
   readonly record = (s: RequestSummary): void => this.writer.push(s);
+
+  /** The proxy's request-done hook: one summary per client request, however it ended. */
+  readonly recordProxy = (s: ProxySummary): void => this.writer.push(fromProxySummary(s, this.o.defaultModel()));
 
   start(): void {
     if (this.timer) return;

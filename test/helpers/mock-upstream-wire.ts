@@ -95,7 +95,8 @@ export function textCompletion(g: Gen, text: string, u: Usage): Record<string, u
 /** One chat streaming chunk; `choice` is merged into the first choice (delta, finish_reason…). */
 export function chunk(g: Gen, choice: Record<string, unknown> | null, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const choices = choice ? [{ index: 0, delta: {}, finish_reason: null, native_finish_reason: null, logprobs: null, ...choice }] : [];
-  return { id: g.id, provider: g.provider, model: g.model, object: 'chat.completion.chunk', created: g.created, choices, system_fingerprint: null, ...extra };
+  // Streamed chunks carry the provider's fingerprint as a string (wire doc §1); @openrouter/sdk's schema requires it.
+  return { id: g.id, provider: g.provider, model: g.model, object: 'chat.completion.chunk', created: g.created, choices, system_fingerprint: 'fp_mock0000', ...extra };
 }
 
 /** Legacy /completions streaming chunk (choices carry `text`), per the third-party mock quoted in §6. */

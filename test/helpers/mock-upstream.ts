@@ -8,15 +8,19 @@
  *   ... up.callsFor(KEY_A), up.received, up.abortedStreams ...
  *   up.reset(); await up.close();
  *
- * Routes (under /api/v1): POST /chat/completions, /completions, /embeddings (answered by the key's
- * scenario); GET /key and /auth/key (see `keyInfo`); GET /models (no auth; see `failModels`).
- * A missing or empty bearer gets 401 "No auth credentials found" (except on /models).
+ * Routes (under /api/v1): POST /chat/completions, /completions, /embeddings, /messages (Anthropic
+ * Messages) and /responses (OpenAI Responses), answered by the key's scenario; POST
+ * /messages/count_tokens is 404 as on OpenRouter; GET /generation?id= answers only the key that made
+ * the generation (403 for another key); GET /key and /auth/key (see `keyInfo`); GET /models (no auth;
+ * see `failModels`). The key is read from `Authorization: Bearer` or `x-api-key`. A missing key gets
+ * 401 "No auth credentials found" (except on /models).
  * Every request is recorded, raw body included, before it is answered.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { scenarios, type KeyInfo, type MidStreamErrorScenario, type OkScenario, type Scenario, type StatusScenario } from './mock-upstream-scenarios';
 import * as wire from './mock-upstream-wire';
+import * as proto from './mock-upstream-protocols';
 
 export * from './mock-upstream-scenarios';
 export { defaultModels, genId } from './mock-upstream-wire';
@@ -32,8 +36,10 @@ export interface ReceivedRequest {
   body: string;
   /** Parsed JSON body, or null when empty or not JSON. */
   json: unknown;
-  /** Bearer key, or null when missing/empty. */
+  /** Bearer (or x-api-key) key, or null when missing/empty. */
   key: string | null;
+  /** How many credential headers came (Authorization, x-api-key): a proxy must send exactly one. */
+  credentials: number;
   /** Date.now() when the body was fully received. */
   at: number;
   /** Client port: equal ports on sequential requests mean a reused keep-alive connection. */
@@ -55,11 +61,13 @@ export interface MockUpstreamOptions {
   provider?: string;
   /** GET /models items. Default: `defaultModels()`. */
   models?: Record<string, unknown>[];
+  /** Answer requests that offer tools with a tool call (default true). Off for coding agents, which always offer tools. */
+  answerTools?: boolean;
   /** Keep requests in `received` (default true). Turn off for long benchmarks. */
   record?: boolean;
 }
 
-type Endpoint = 'chat' | 'text' | 'embeddings';
+type Endpoint = 'chat' | 'text' | 'embeddings' | proto.Proto;
 type Json = Record<string, unknown>;
 
 interface Ctx {
@@ -86,6 +94,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+function apiKey(h: string | string[] | undefined): string | null {
+  return typeof h === 'string' && h.trim() !== '' ? h.trim() : null;
 }
 
 function bearer(h: string | undefined): string | null {
@@ -119,6 +131,8 @@ export class MockUpstream {
   /** When true, GET /models answers 500. */
   failModels = false;
   models: Record<string, unknown>[];
+  /** Generation id → the key that made it (GET /generation answers only that key). */
+  readonly generations = new Map<string, string>();
 
   private readonly server: http.Server;
   private readonly byKey = new Map<string, Scenario[]>();
@@ -179,6 +193,7 @@ export class MockUpstream {
     this.modelsCalls = 0;
     this.failModels = false;
     this.byKey.clear();
+    this.generations.clear();
     this.keyInfos.clear();
     this.probes.clear();
     this.fallback = this.opts.defaultScenario ?? { kind: 'ok' };
@@ -222,7 +237,8 @@ export class MockUpstream {
     try { json = raw === '' ? null : JSON.parse(raw); } catch { json = null; }
     const rec: ReceivedRequest = {
       method: req.method ?? 'GET', path, route, headers: req.headers, body: raw, json,
-      key: bearer(req.headers.authorization), at: Date.now(), remotePort: req.socket.remotePort ?? 0,
+      key: bearer(req.headers.authorization) ?? apiKey(req.headers['x-api-key']), at: Date.now(), remotePort: req.socket.remotePort ?? 0,
+      credentials: (req.headers.authorization !== undefined ? 1 : 0) + (req.headers['x-api-key'] !== undefined ? 1 : 0),
     };
     this.requestCount++;
     if (this.opts.record !== false) this.received.push(rec);
@@ -243,8 +259,11 @@ export class MockUpstream {
     if (method === 'GET' && route === '/models') return this.modelsRoute(ctx);
     if (rec.key === null) return this.sendStatus(ctx, scenarios.noAuth());
     if (method === 'GET' && (route === '/key' || route === '/auth/key')) return this.keyRoute(ctx, rec.key);
+    if (method === 'POST' && route === '/messages/count_tokens') return this.sendStatus(ctx, this.notFound());
+    if (method === 'GET' && route === '/generation') return this.generationRoute(ctx, rec.key, new URL(path, 'http://x').searchParams.get('id'));
     const endpoint: Endpoint | undefined = method !== 'POST' ? undefined
-      : route === '/chat/completions' ? 'chat' : route === '/completions' ? 'text' : route === '/embeddings' ? 'embeddings' : undefined;
+      : route === '/chat/completions' ? 'chat' : route === '/completions' ? 'text' : route === '/embeddings' ? 'embeddings'
+        : route === '/messages' ? 'messages' : route === '/responses' ? 'responses' : undefined;
     if (!endpoint) return this.sendStatus(ctx, this.notFound());
     if (endpoint === 'embeddings') ctx.stream = false;
     return this.answer(ctx, this.takeScenario(rec.key), endpoint);
@@ -265,6 +284,7 @@ export class MockUpstream {
   }
 
   private async answer(ctx: Ctx, sc: Scenario, endpoint: Endpoint): Promise<void> {
+    if (endpoint === 'messages' || endpoint === 'responses') return this.answerProto(ctx, sc, endpoint);
     switch (sc.kind) {
       case 'ok': return this.ok(ctx, sc, endpoint);
       case 'status': return this.sendStatus(ctx, sc);
@@ -322,7 +342,9 @@ export class MockUpstream {
 
   private gen(ctx: Ctx): wire.Gen {
     const model = typeof ctx.body.model === 'string' ? ctx.body.model : 'openai/gpt-4o-mini';
-    return wire.newGen(model, this.opts.provider ?? 'MockProvider');
+    const g = wire.newGen(model, this.opts.provider ?? 'MockProvider');
+    if (ctx.rec.key !== null) this.generations.set(g.id, ctx.rec.key);
+    return g;
   }
 
   private pieces(sc?: { chunks?: string[] }): string[] {
@@ -333,7 +355,7 @@ export class MockUpstream {
   /** The tool call to answer with, when the chat request offers tools (and tool_choice is not "none"). */
   private toolCall(ctx: Ctx, sc: OkScenario): wire.ToolCall | undefined {
     const tools = ctx.body.tools;
-    if (!Array.isArray(tools) || tools.length === 0 || ctx.body.tool_choice === 'none') return undefined;
+    if (this.opts.answerTools === false || !Array.isArray(tools) || tools.length === 0 || ctx.body.tool_choice === 'none') return undefined;
     const choice = ctx.body.tool_choice;
     const forced = isObj(choice) && isObj(choice.function) ? choice.function.name : undefined;
     const first: unknown = tools[0];
@@ -450,6 +472,61 @@ export class MockUpstream {
     if (then === 'stall') { this.write(ctx, last); return; }
     ctx.done = true; // the mock ends it: not a client abort
     ctx.res.write(last, () => ctx.res.destroy());
+  }
+
+  // ---------------------------------------------------------------- /messages, /responses
+
+  private async answerProto(ctx: Ctx, sc: Scenario, p: proto.Proto): Promise<void> {
+    const io = this.io(ctx, p);
+    const first = this.pieces()[0] ?? '';
+    switch (sc.kind) {
+      case 'ok': {
+        const pieces = this.pieces(sc);
+        const tool = this.opts.answerTools === false ? undefined : proto.toolOf(p, ctx.body, sc.toolArguments ?? DEFAULT_TOOL_ARGS);
+        const frags = tool ? sc.toolArgumentChunks ?? wire.split(tool.arguments, 4) : [];
+        return proto.protoOk(io, pieces, sc.chunkDelayMs ?? this.opts.chunkDelayMs ?? 0, wire.usage(ctx.rec.body, tool ? frags.length : pieces.length), tool, frags, sc.comments);
+      }
+      case 'status': return this.sendStatus(ctx, sc);
+      case 'midStreamError':
+        return proto.protoMidStreamError(io, first, sc.code ?? 502, sc.message ?? 'Provider returned error', sc.chunkDelayMs ?? this.opts.chunkDelayMs ?? 0);
+      case 'cutAfterFirstChunk': return proto.protoFirstChunkThen(io, first, 'cut', wire.usage(ctx.rec.body, 1));
+      case 'stall': return proto.protoFirstChunkThen(io, first, 'stall', wire.usage(ctx.rec.body, 1));
+      case 'slowFirstByte':
+        await sleep(sc.delayMs, ctx.signal);
+        if (ctx.closed) return;
+        return this.answerProto(ctx, sc.then ?? { kind: 'ok' }, p);
+      case 'hang': return;
+      default: {
+        const never: never = sc;
+        throw new Error(`unknown scenario ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private io(ctx: Ctx, p: proto.Proto): proto.Io {
+    const g = this.gen(ctx);
+    return {
+      proto: p, g, body: ctx.body, stream: ctx.stream,
+      json: (status, body, headers) => this.sendJson(ctx, status, body, headers),
+      startSse: () => this.startSse(ctx, g),
+      comments: (n) => this.comments(ctx, n),
+      write: (s) => this.write(ctx, s),
+      end: (s) => this.end(ctx, s),
+      cut: (s) => { ctx.done = true; ctx.res.write(s, () => ctx.res.destroy()); },
+      cutJson: (full) => {
+        ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(full), 'X-Generation-Id': g.id });
+        ctx.done = true;
+        ctx.res.write(full.slice(0, Math.floor(full.length / 2)), () => ctx.res.destroy());
+      },
+      sleep: (ms) => sleep(ms, ctx.signal),
+    };
+  }
+
+  private generationRoute(ctx: Ctx, key: string, id: string | null): void {
+    const owner = id === null ? undefined : this.generations.get(id);
+    if (owner === undefined) return this.sendStatus(ctx, { kind: 'status', status: 404, body: { error: { code: 404, message: 'Generation not found' } } });
+    if (owner !== key) return this.sendStatus(ctx, { kind: 'status', status: 403, body: { error: { code: 403, message: "You don't have access to this generation" } } });
+    this.sendJson(ctx, 200, { data: { id, total_cost: 0.0001, usage: 0.0001, model: 'openai/gpt-4o-mini', provider_name: this.opts.provider ?? 'MockProvider', tokens_prompt: 10, tokens_completion: 3 } });
   }
 
   // ---------------------------------------------------------------- /key, /models

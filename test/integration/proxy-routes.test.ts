@@ -202,8 +202,12 @@ t('bad bodies get clear 400/413 errors and never reach the upstream', async ({ r
     assert.is(err.code, code);
     assert.ok(err.message.length > 10 && err.type);
   }
-  const form = await raw(r.server.url, 'POST', '/v1/chat/completions', 'model=x', { 'content-type': 'application/x-www-form-urlencoded' });
-  assert.is(form.status, 400);
+  // What only a browser's no-cors POST sends (a form, text/plain) is refused before it is parsed.
+  for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+    const form = await raw(r.server.url, 'POST', '/v1/chat/completions', JSON.stringify({ model: 'x', messages: [] }), { 'content-type': type });
+    assert.is(form.status, 415, type);
+    assert.is(JSON.parse(form.text).error.code, 'unsupported_media_type');
+  }
   assert.is(r.mock.received.length, 0);
 });
 

@@ -8,7 +8,7 @@ import { judge } from '../../src/health/probe-key';
 import { failureFromResponse, inBandError, parseReset, parseRetryAfter } from '../../src/proxy/classify-response';
 import { upstreamBytes, ProxyBody } from '../../src/proxy/body';
 import { toOpenAi } from '../../src/proxy/models-cache';
-import { scrub, shortReason } from '../../src/proxy/scrub';
+import { scrub, shortReason } from '../../src/upstream/scrub';
 import { readUsage } from '../../src/proxy/usage';
 import { scenarios, type StatusScenario } from '../helpers/mock-upstream';
 

@@ -1,5 +1,5 @@
-// One undici Pool with keep-alive to OPENROUTER_BASE_URL's origin, shared by the proxy routes, the
-// models cache and the health probes of one runtime.
+// One undici Pool with keep-alive to OPENROUTER_BASE_URL's origin and the headers every upstream
+// request carries, shared by the proxy routes, the models cache and the health probes of one runtime.
 
 import { Pool } from 'undici';
 import type { Config } from '../config';
@@ -29,10 +29,14 @@ export class Upstream {
 
   path(route: string): string { return this.basePath + route; }
 
-  /** Request headers for a JSON POST with `secret` (a flat name/value list, the cheapest form for undici). */
-  jsonHeaders(secret: string): string[] {
+  /**
+   * Request headers for a JSON POST with `secret` as the one credential (a flat name/value list, the
+   * cheapest form for undici), plus `extra` (client headers a protocol passes through).
+   */
+  jsonHeaders(secret: string, extra: readonly string[] = []): string[] {
     const h = ['authorization', `Bearer ${secret}`, 'content-type', 'application/json'];
     for (let i = 0; i < this.attribution.length; i++) h.push(this.attribution[i]);
+    for (let i = 0; i < extra.length; i++) h.push(extra[i]);
     return h;
   }
 
