@@ -36,7 +36,7 @@ export interface Credit {
 // The server's own types (type-only imports: nothing from src/ ends up in the bundle).
 import type { RequestRow } from '../../src/request-log/request-rows';
 import type { StatsAnswer as Stats, StatsPoint, StatsWindow } from '../../src/request-log/stats';
-import type { RequestOutcome as Outcome } from '../../src/request-log/trace';
+import type { RequestOutcome as Outcome } from '../../src/request-log/entry';
 
 export type { Outcome, RequestRow, Stats, StatsPoint, StatsWindow };
 export const OUTCOMES: Outcome[] = ['ok', 'caller', 'credential', 'quota', 'rate_limit', 'transient', 'no_key', 'client_abort'];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../src/domain/weighted-index';
 import { RequestStats } from '../../src/request-log/stats';
-import type { RequestOutcome, RequestSummary } from '../../src/request-log/trace';
+import type { RequestOutcome, RequestSummary } from '../../src/request-log/entry';
 import { openDatabase } from '../../src/store/database';
 import { RequestLogStore, type RequestFilter } from '../../src/store/request-log-store';
 import { argNumber, argValue, load, machine, median, ms, table } from './stats';

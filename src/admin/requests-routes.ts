@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { CSV_HEADER, csvLine, requestRow } from '../request-log/request-rows';
 import { STATS_WINDOWS } from '../request-log/stats';
-import { REQUEST_OUTCOMES } from '../request-log/trace';
+import { REQUEST_OUTCOMES } from '../request-log/entry';
 import type { Runtime } from '../runtime';
 import type { RequestFilter } from '../store/request-log-store';
 import { invalid, optionalEnum, optionalText, pageQuery, single } from './schemas';

@@ -5,7 +5,7 @@
 
 import type { AttemptClass } from '../proxy/proxy-metrics';
 import type { RequestSummary as ProxySummary } from '../proxy/request-summary';
-import type { KeyTried, RequestOutcome, RequestSummary } from './trace';
+import type { KeyTried, RequestOutcome, RequestSummary } from './entry';
 
 function attemptOutcome(c: AttemptClass, ended: ProxySummary['outcome']): RequestOutcome {
   if (c === 'success') return 'ok';

@@ -11,7 +11,7 @@ import { KeyHealthView } from './key-health';
 import { RequestStats } from './stats';
 import type { RequestSummary as ProxySummary } from '../proxy/request-summary';
 import { fromProxySummary } from './from-proxy';
-import type { RequestSummary } from './trace';
+import type { RequestSummary } from './entry';
 import { RequestLogWriter } from './writer';
 
 const PRUNE_EVERY_MS = 10 * 60_000;

@@ -2,7 +2,7 @@
 // masked form the projection remembers (deleted keys included); never by their secret.
 
 import type { StoredRequest } from '../store/request-log-store';
-import type { RequestOutcome } from './trace';
+import type { RequestOutcome } from './entry';
 
 export interface RequestRow {
   id: number; at: string; route: string; model: string; stream: boolean; status: number; outcome: RequestOutcome;

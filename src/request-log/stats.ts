@@ -7,7 +7,7 @@
 
 import type { RequestLogStore } from '../store/request-log-store';
 import { LATENCY_EDGES, percentile } from './latency-bins';
-import { REQUEST_OUTCOMES, type RequestOutcome } from './trace';
+import { REQUEST_OUTCOMES, type RequestOutcome } from './entry';
 
 export const STATS_WINDOWS = ['1h', '24h', '7d'] as const;
 export type StatsWindow = (typeof STATS_WINDOWS)[number];

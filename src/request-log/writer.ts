@@ -4,7 +4,7 @@
 
 import type { Log } from '../log';
 import type { RequestLogStore } from '../store/request-log-store';
-import type { RequestSummary } from './trace';
+import type { RequestSummary } from './entry';
 
 export interface WriterOptions { flushMs: number; maxQueue: number; batch?: number }
 

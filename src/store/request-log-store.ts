@@ -2,7 +2,7 @@
 // export, per-bucket aggregates for the charts, per-key success counts, and retention.
 
 import type { Knex } from 'knex';
-import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/trace';
+import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/entry';
 import { latencyBin } from '../request-log/latency-bins';
 import type { Database } from './database';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/store/database';
 import { RequestLogStore } from '../../src/store/request-log-store';
-import type { RequestSummary } from '../../src/request-log/trace';
+import type { RequestSummary } from '../../src/request-log/entry';
 import { latencyBin } from '../../src/request-log/latency-bins';
 import { freshMysqlDatabase, MYSQL, mysqlAvailable } from '../helpers/mysql';
 
