@@ -3,11 +3,13 @@ import type { Knex } from 'knex';
 import * as initial from './001-initial';
 import * as snapshotVersion from './002-snapshot-version';
 import * as hashedSessions from './003-hashed-sessions';
+import * as requestLog from './004-request-log';
 
 const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
   '001-initial': initial,
   '002-snapshot-version': snapshotVersion,
   '003-hashed-sessions': hashedSessions,
+  '004-request-log': requestLog,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

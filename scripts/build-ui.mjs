@@ -40,7 +40,9 @@ async function main() {
   });
   const jsText = js.outputFiles[0].text;
 
-  const css = await transform(await readFile(join(srcDir, 'styles.css'), 'utf8'), {
+  // uPlot's own stylesheet first (legend, cursor), then ours, in one hashed file (the CSP allows 'self' only).
+  const uplotCss = await readFile(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8');
+  const css = await transform(`${uplotCss}\n${await readFile(join(srcDir, 'styles.css'), 'utf8')}`, {
     loader: 'css',
     minify: true,
     charset: 'utf8',

@@ -8,6 +8,7 @@ import { registerMetrics } from './http/metrics-route';
 import { registerProxy } from './proxy/routes';
 import type { RequestDoneHook } from './proxy/request-summary';
 import { HealthProber } from './health/prober';
+import { CreditRefresher } from './health/credit-refresh';
 import { adminPlugin } from './admin/plugin';
 import { serverOptions } from './http/server-options';
 
@@ -56,10 +57,14 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
   });
   app.get('/', async (_req, reply) => reply.redirect('/admin/login'));
   // Decorated so that a read model started after the app (or a test) can set onRequestDone.
-  app.decorate('proxyContext', await registerProxy(app, rt, { onRequestDone: opts.onRequestDone }));
+  // Without a hook of the caller's own, every request goes to the request log.
+  app.decorate('proxyContext', await registerProxy(app, rt, { onRequestDone: opts.onRequestDone ?? rt.requestLog.recordProxy }));
   const prober = new HealthProber(rt);
   app.addHook('onReady', async () => prober.start());
   app.addHook('onClose', async () => prober.stop());
+  const credit = new CreditRefresher(rt);
+  app.addHook('onReady', async () => credit.start());
+  app.addHook('onClose', async () => credit.stop());
   await app.register(adminPlugin, { prefix: '/admin', rt });
 
   return app;

@@ -75,6 +75,10 @@ export const CONFIG_SPEC: readonly Spec[] = [
   { name: 'REPLICA_GAP_WAIT_MS', def: '5000', type: int(0, 600_000), doc: 'MySQL: how long a gap in the event sequence is held open before reading past it' },
   { name: 'LEASE_SECONDS', def: '15', type: int(2, 3600), doc: 'MySQL: how long the prober/snapshot lease lasts without renewal' },
   { name: 'SHUTDOWN_GRACE_SECONDS', def: '30', type: int(0, 3600), doc: 'on SIGTERM, how long in-flight requests and streams may take to finish' },
+  { name: 'REQUEST_LOG_RETENTION_DAYS', def: '7', type: int(1, 3650), doc: 'how long the request log keeps a request (pruned by the leader)' },
+  { name: 'REQUEST_LOG_FLUSH_MS', def: '1000', type: int(10, 60_000), doc: 'request log rows are written in one transaction at most this often' },
+  { name: 'REQUEST_LOG_QUEUE', def: '20000', type: int(100, 10_000_000), doc: 'request log rows held while the database is slow; beyond it rows are dropped and counted' },
+  { name: 'CREDIT_REFRESH_MINUTES', def: '60', type: int(1, 10_080), doc: "how often every key's credit (GET /key) is refreshed, a few keys at a time" },
   { name: 'METRICS_TOKEN', def: undefined, type: opt, doc: 'when set, GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', secret: true },
 ];
 
@@ -99,6 +103,7 @@ export interface Config {
   snapshotEveryEvents: number; snapshotsKept: number; eventFlushMs: number;
   replicaPollMs: number; replicaGapWaitMs: number; leaseSeconds: number;
   shutdownGraceSeconds: number; metricsToken: string | undefined;
+  requestLogRetentionDays: number; requestLogFlushMs: number; requestLogQueue: number; creditRefreshMinutes: number;
 }
 
 /** false; a number of proxy hops to trust; or the proxies' addresses/CIDRs (fastify's trustProxy forms). */
@@ -157,6 +162,8 @@ export function parseConfig(env: Env): Config {
     snapshotEveryEvents: n('SNAPSHOT_EVERY_EVENTS'), snapshotsKept: n('SNAPSHOTS_KEPT'), eventFlushMs: n('EVENT_FLUSH_MS'),
     replicaPollMs: n('REPLICA_POLL_MS'), replicaGapWaitMs: n('REPLICA_GAP_WAIT_MS'), leaseSeconds: n('LEASE_SECONDS'),
     shutdownGraceSeconds: n('SHUTDOWN_GRACE_SECONDS'), metricsToken: o('METRICS_TOKEN'),
+    requestLogRetentionDays: n('REQUEST_LOG_RETENTION_DAYS'), requestLogFlushMs: n('REQUEST_LOG_FLUSH_MS'),
+    requestLogQueue: n('REQUEST_LOG_QUEUE'), creditRefreshMinutes: n('CREDIT_REFRESH_MINUTES'),
   });
 }
 

@@ -23,6 +23,7 @@ import { SECRET_CHANGED } from './domain/evolve';
 import { claimSqliteFile, releaseSqliteFile } from './store/sqlite-owner';
 import { scrubKeySecrets } from './logger';
 import { mysqlReplication, type Replication } from './replica/replication';
+import { RequestLog } from './request-log/request-log';
 
 export interface Runtime {
   config: Config;
@@ -48,6 +49,10 @@ export interface Runtime {
   setLeader: (check: () => boolean) => void;
   /** With MySQL: the tailer of the shared log and the lease (null on SQLite, always single-process). */
   replica: Replication | null;
+  /** One row per client request, written in batches (src/request-log). */
+  requestLog: RequestLog;
+  /** When the health probe and the credit refresh next run here (ms since epoch; null when stopped). */
+  schedule: { nextProbeAt: number | null; nextCreditAt: number | null };
 }
 
 export interface RuntimeOptions { now?: () => number; random?: Random }
@@ -86,6 +91,8 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       isLeader: () => leader(),
       setLeader: (check) => { leader = check; },
       replica: null,
+      requestLog: new RequestLog({ db, config, log, now: () => projection.now(), isLeader: () => leader(), defaultModel: () => rt.settings.defaultModel }),
+      schedule: { nextProbeAt: null, nextCreditAt: null },
     };
     let secretsVersion = projection.state.secretsVersion;
     projection.folded.subscribe(() => {
@@ -108,6 +115,7 @@ export async function createRuntime(config: Config, log: Log, opts: RuntimeOptio
       rt.setLeader(() => replica.isLeader);
     }
     projection.start();
+    rt.requestLog.start();
     return rt;
   } catch (err) {
     await closeDatabase(db).catch(() => undefined);
@@ -138,6 +146,7 @@ export async function recordPasswordReset(rt: Pick<Runtime, 'db' | 'projection' 
 /** Flushes, snapshots, closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
   try {
+    await rt.requestLog.stop();
     await rt.replica?.stop();
     await rt.projection.stop();
   } finally {

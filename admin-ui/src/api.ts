@@ -21,6 +21,43 @@ export interface Key {
   free_cool_down_until?: string | null;
   last_error: string | null;
   added_at: string | null;
+  credit?: Credit | null;
+  success_rate?: number | null;
+  requests_24h?: number;
+  inactive_since?: string | null;
+  next_probe_at?: string | null;
+  labels?: string[];
+}
+
+export interface Credit {
+  limit: number | null; limit_remaining: number | null; limit_reset: string | null;
+  usage: number | null; usage_daily: number | null; usage_weekly: number | null; usage_monthly: number | null;
+  is_free_tier: boolean | null; checked_at: string;
+}
+
+// The server's own types (type-only imports: nothing from src/ ends up in the bundle).
+import type { RequestRow } from '../../src/request-log/request-rows';
+import type { StatsAnswer as Stats, StatsPoint, StatsWindow } from '../../src/request-log/stats';
+import type { RequestOutcome as Outcome } from '../../src/request-log/entry';
+
+export type { Outcome, RequestRow, Stats, StatsPoint, StatsWindow };
+export const OUTCOMES: Outcome[] = ['ok', 'caller', 'credential', 'quota', 'rate_limit', 'transient', 'no_key', 'client_abort'];
+
+export interface RequestPage { requests: RequestRow[]; total: number; page: number; limit: number; total_pages: number }
+
+export interface RequestFilters { key_id?: string; model?: string; status?: string; outcome?: string; since?: string; until?: string }
+
+
+export type BulkAction = 'activate' | 'deactivate' | 'check' | 'end_cooldown' | 'set_weight' | 'add_label' | 'remove_label' | 'delete';
+
+export interface BulkRequest {
+  action: BulkAction; filter?: { status?: string; q?: string; label?: string }; ids?: string[];
+  weight?: number; label?: string; dry_run?: boolean;
+}
+
+export interface BulkAnswer {
+  action: BulkAction; matched: number; will_change: number; dry_run: boolean; changed?: number;
+  changes?: { id: string; masked: string; from: string; to: string }[];
 }
 
 export interface KeyPage {
@@ -136,16 +173,21 @@ const enc = encodeURIComponent;
 export const api = {
   login: (password: string) => request<Message>('POST', '/admin/login', { password }, { login: true }),
   logout: () => request<Message>('POST', '/admin/logout', {}, { login: true }),
-  keys: (p: { page: number; limit: number; status?: string; q?: string }) => request<KeyPage>('GET', `/admin/key-status${query(p)}`),
+  keys: (p: { page: number; limit: number; status?: string; q?: string; label?: string; sort?: string; order?: string }) => request<KeyPage>('GET', `/admin/key-status${query(p)}`),
+  requests: (p: RequestFilters & { page: number; limit: number }) => request<RequestPage>('GET', `/admin/requests${query({ ...p })}`),
+  requestsCsvUrl: (p: RequestFilters) => `/admin/requests.csv${query({ ...p })}`,
+  stats: (window: StatsWindow) => request<Stats>('GET', `/admin/stats?window=${window}`),
+  keyTrends: (ids: string[]) => request<{ trends: Record<string, number[]> }>('GET', `/admin/key-trends?ids=${ids.map(enc).join(',')}`),
+  bulk: (body: BulkRequest) => request<BulkAnswer>('POST', '/admin/keys/bulk', body),
   addKeys: (key_data: string) => request<AddReport>('POST', '/admin/add-keys', { key_data }),
   deleteKey: (id: string) => request<Message>('DELETE', `/admin/delete-key/${enc(id)}`),
   deleteKeys: (ids: string[]) => request<BatchDeleteReport>('POST', '/admin/delete-keys-batch', { ids }),
-  patchKey: (id: string, patch: { weight?: number; active?: boolean }) => request<Key>('PATCH', `/admin/keys/${enc(id)}`, patch),
+  patchKey: (id: string, patch: { weight?: number; active?: boolean; labels?: string[] }) => request<Key>('PATCH', `/admin/keys/${enc(id)}`, patch),
   checkKey: (id: string) => request<Key>('POST', `/admin/keys/${enc(id)}/check`),
   status: () => request<Record<string, unknown>>('GET', '/admin/app-status'),
   settings: () => request<Settings>('GET', '/admin/settings'),
   saveSettings: (changes: Record<string, unknown>) => request<Settings>('POST', '/admin/settings', changes),
-  events: (p: { page: number; limit: number; key_id?: string; type?: string }) => request<EventPage>('GET', `/admin/events${query(p)}`),
+  events: (p: { page: number; limit: number; key_id?: string; type?: string; category?: string }) => request<EventPage>('GET', `/admin/events${query(p)}`),
 };
 
 export function errorText(e: unknown): string {

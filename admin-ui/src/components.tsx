@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { pageList } from './format';
+import { t } from './i18n/i18n';
 
 /** The current time, re-read every `ms` (drives countdowns and "3 min ago"). */
 export function useNow(ms = 1000): number {
@@ -47,7 +48,7 @@ export function Notice(props: { tone: Tone; children: ComponentChildren; onClose
     <div class={`notice notice-${props.tone}`} role={props.tone === 'error' ? 'alert' : 'status'} data-testid={props.testid}>
       <div class="notice-body">{props.children}</div>
       {props.onClose && (
-        <button type="button" class="btn-icon" aria-label="Dismiss" onClick={props.onClose}>×</button>
+        <button type="button" class="btn-icon" aria-label={t('common.dismiss')} onClick={props.onClose}>×</button>
       )}
     </div>
   );
@@ -80,9 +81,9 @@ export function ConfirmDialog(props: ConfirmProps) {
         <h2 id="dialog-title">{props.title}</h2>
         <div class="dialog-body">{props.children}</div>
         <div class="dialog-actions">
-          <button type="button" class="btn" ref={cancelRef} onClick={props.onCancel} data-testid="confirm-cancel">Cancel</button>
+          <button type="button" class="btn" ref={cancelRef} onClick={props.onCancel} data-testid="confirm-cancel">{t('common.cancel')}</button>
           <button type="button" class="btn btn-danger" disabled={props.busy} onClick={props.onConfirm} data-testid="confirm-ok">
-            {props.busy ? 'Working…' : props.confirmLabel}
+            {props.busy ? t('common.working') : props.confirmLabel}
           </button>
         </div>
       </div>
@@ -94,8 +95,8 @@ export function Pager(props: { page: number; totalPages: number; onPage: (p: num
   const { page, totalPages, onPage } = props;
   if (totalPages < 1) return null;
   return (
-    <nav class="pager" aria-label="Pagination" data-testid="pager">
-      <button type="button" class="btn btn-small" disabled={page <= 1} onClick={() => onPage(page - 1)} data-testid="page-prev">‹ Prev</button>
+    <nav class="pager" aria-label={t('common.pagination')} data-testid="pager">
+      <button type="button" class="btn btn-small" disabled={page <= 1} onClick={() => onPage(page - 1)} data-testid="page-prev">{t('common.prev')}</button>
       {pageList(page, totalPages).map((p, i) =>
         p === 0 ? (
           <span key={`gap${i}`} class="pager-gap">…</span>
@@ -112,7 +113,7 @@ export function Pager(props: { page: number; totalPages: number; onPage: (p: num
           </button>
         ),
       )}
-      <button type="button" class="btn btn-small" disabled={page >= totalPages} onClick={() => onPage(page + 1)} data-testid="page-next">Next ›</button>
+      <button type="button" class="btn btn-small" disabled={page >= totalPages} onClick={() => onPage(page + 1)} data-testid="page-next">{t('common.next')}</button>
     </nav>
   );
 }

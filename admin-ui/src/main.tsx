@@ -8,16 +8,20 @@ import { DashboardPage } from './pages/dashboard';
 import { SettingsPage } from './pages/settings';
 import { StatusPage } from './pages/status';
 import { HistoryPage } from './pages/history';
+import { RequestsPage } from './pages/requests';
+import { currentLang, onLangChange, t, type MessageKey } from './i18n/i18n';
+import { LanguageSwitch } from './lang-switch';
 
 setUnauthorizedHandler(() => {
   if (location.pathname !== PATHS.login) navigate(PATHS.login, { replace: true });
 });
 
-const PAGES = [
-  { path: PATHS.dashboard, label: 'Keys', title: 'Keys', view: DashboardPage, testid: 'nav-dashboard' },
-  { path: PATHS.status, label: 'Status', title: 'Status', view: StatusPage, testid: 'nav-status' },
-  { path: PATHS.history, label: 'History', title: 'History', view: HistoryPage, testid: 'nav-history' },
-  { path: PATHS.settings, label: 'Settings', title: 'Settings', view: SettingsPage, testid: 'nav-settings' },
+const PAGES: { path: string; label: MessageKey; view: () => preact.JSX.Element; testid: string }[] = [
+  { path: PATHS.dashboard, label: 'nav.keys', view: DashboardPage, testid: 'nav-dashboard' },
+  { path: PATHS.requests, label: 'nav.requests', view: RequestsPage, testid: 'nav-requests' },
+  { path: PATHS.status, label: 'nav.status', view: StatusPage, testid: 'nav-status' },
+  { path: PATHS.history, label: 'nav.history', view: HistoryPage, testid: 'nav-history' },
+  { path: PATHS.settings, label: 'nav.settings', view: SettingsPage, testid: 'nav-settings' },
 ];
 
 function Nav(props: { path: string }) {
@@ -37,17 +41,18 @@ function Nav(props: { path: string }) {
     <header class="topbar">
       <div class="topbar-inner">
         <Link href={PATHS.dashboard} class="brand">
-          <span class="brand-mark" aria-hidden="true">◆</span> OpenRouter pool
+          <span class="brand-mark" aria-hidden="true">◆</span> {t('app.brand')}
         </Link>
-        <nav class="nav" aria-label="Main">
+        <nav class="nav" aria-label={t('nav.main')}>
           {PAGES.map((p) => (
             <Link key={p.path} href={p.path} class="nav-link" aria-current={props.path === p.path ? 'page' : undefined} data-testid={p.testid}>
-              {p.label}
+              {t(p.label)}
             </Link>
           ))}
         </nav>
+        <LanguageSwitch />
         <button type="button" class="btn btn-small btn-ghost logout" onClick={logout} disabled={busy} data-testid="logout">
-          Log out
+          {t('nav.logout')}
         </button>
       </div>
     </header>
@@ -56,15 +61,18 @@ function Nav(props: { path: string }) {
 
 function App() {
   const { path, search } = useLocation();
+  const [lang, setLangState] = useState(currentLang());
+  useEffect(() => onLangChange(() => setLangState(currentLang())), []);
+  useEffect(() => { document.documentElement.lang = lang; }, [lang]);
   const page = PAGES.find((p) => p.path === path);
   const isLogin = path === PATHS.login;
   useEffect(() => {
     if (!isLogin && !page) navigate(PATHS.dashboard, { replace: true });
   }, [isLogin, page]);
   useEffect(() => {
-    document.title = `${isLogin ? 'Sign in' : page?.title ?? 'Admin'} · OpenRouter pool`;
-  }, [isLogin, page]);
-  if (isLogin) return <LoginPage />;
+    document.title = `${isLogin ? t('page.sign_in') : page ? t(page.label) : t('page.admin')} · ${t('app.brand')}`;
+  }, [isLogin, page, lang]);
+  if (isLogin) return <LoginPage key={lang} />;
   if (!page) return null;
   const View = page.view;
   return (
@@ -72,7 +80,8 @@ function App() {
       <Nav path={path} />
       <main class="container" id="main">
         {/* A navigation (not a filter change, which only replaces the query) mounts the page afresh. */}
-        <View key={path + search} />
+        {/* A language switch re-mounts the page too, so every string is drawn again. */}
+        <View key={path + search + lang} />
       </main>
     </>
   );

@@ -9,6 +9,7 @@ export const PATHS = {
   settings: '/admin/settings-page',
   status: '/admin/status-page',
   history: '/admin/history-page',
+  requests: '/admin/requests-page',
 } as const;
 
 const listeners = new Set<() => void>();

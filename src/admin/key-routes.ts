@@ -5,13 +5,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KEY_STATUSES } from '../domain/pool-state';
 import { MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
 import { ApiError } from '../http/errors';
-import { keyRow, keyTable } from '../projection/key-table';
+import { KEY_SORTS, keyRow, keyTable, type RowContext } from '../projection/key-table';
 import type { Runtime } from '../runtime';
 import type { KeyState } from '../domain/pool-state';
 import type { KeyAccessAction } from '../events/types';
 import {
   booleanField, intParam, invalid, objectBody, optionalEnum, optionalText, pageQuery, refuseUnknown, requiredString, stringList,
 } from './schemas';
+import { label, MAX_LABELS } from './bulk-routes';
 
 export type ProbeNow = (rt: Runtime, id: string) => Promise<unknown>;
 
@@ -20,14 +21,16 @@ const MAX_KEY_DATA = 5 * 1024 * 1024;
 
 export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): void {
   const now = () => rt.projection.now();
-  const freeOut = (k: KeyState, at: number) => rt.projection.free.outUntil(k, at);
 
   app.get('/key-status', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { page, limit } = pageQuery(q, 10);
-    return keyTable(rt.projection.state, {
+    const query = {
       page, limit, status: optionalEnum('status', q.status, KEY_STATUSES), q: optionalText('q', q.q, 256),
-    }, now(), freeOut);
+      label: optionalText('label', q.label, 64), sort: optionalEnum('sort', q.sort, KEY_SORTS), order: optionalEnum('order', q.order, ['asc', 'desc'] as const),
+    };
+    await rt.requestLog.health.refresh();
+    return keyTable(rt.projection.state, query, now(), rowContext(rt));
   });
 
   app.post('/add-keys', async (req) => {
@@ -73,14 +76,16 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
 
   app.patch('/keys/:id', async (req) => {
     const body = objectBody(req.body);
-    refuseUnknown(body, ['weight', 'active']);
-    if (body.weight === undefined && body.active === undefined) throw invalid('weight', 'send weight (an integer from 1 to 1000) and/or active (true or false)');
+    refuseUnknown(body, ['weight', 'active', 'labels']);
+    if (body.weight === undefined && body.active === undefined && body.labels === undefined) throw invalid('weight', 'send weight (an integer from 1 to 1000), active (true or false) and/or labels (an array)');
+    const labels = body.labels === undefined ? undefined : labelList(body.labels);
     const weight = body.weight === undefined ? undefined : intWeight(body.weight);
     const active = body.active === undefined ? undefined : booleanField('active', body.active);
     const key = await resolveKey(rt, req, weight !== undefined ? 'weight' : active ? 'activate' : 'deactivate');
     const audit = { client: req.ip, ref: refOf(req) };
     if (weight !== undefined) await rt.commands.setWeight(key.id, weight, 'admin', audit);
     if (active !== undefined) await rt.commands.setActive(key.id, active, 'admin', undefined, audit);
+    if (labels !== undefined) await setLabels(rt, key.id, labels);
     return row(rt, key.id);
   });
 
@@ -89,6 +94,23 @@ export function keyRoutes(app: FastifyInstance, rt: Runtime, probe: ProbeNow): v
     const key = await resolveKey(rt, req, 'check');
     await probe(rt, key.id);
     return row(rt, key.id);
+  });
+}
+
+function labelList(raw: unknown): string[] {
+  if (!Array.isArray(raw)) throw invalid('labels', 'labels must be an array of strings');
+  if (raw.length > MAX_LABELS) throw invalid('labels', `a key may carry at most ${MAX_LABELS} labels`);
+  const out: string[] = [];
+  for (const l of raw.map(label)) if (!out.some((o) => o.toLowerCase() === l.toLowerCase())) out.push(l);
+  return out;
+}
+
+async function setLabels(rt: Runtime, id: string, labels: string[]): Promise<void> {
+  const now = rt.projection.now();
+  await rt.projection.command((state) => {
+    const previous = state.keys[id]?.labels ?? [];
+    if (!state.keys[id] || previous.join('\n') === labels.join('\n')) return { events: [], result: null };
+    return { events: [{ type: 'KeyLabelsChanged', at: now, key_id: id, actor: 'admin', data: { labels, previous } }], result: null };
   });
 }
 
@@ -118,5 +140,13 @@ async function resolveKey(rt: Runtime, req: FastifyRequest, action: KeyAccessAct
 function row(rt: Runtime, id: string) {
   const key = rt.projection.state.keys[id];
   if (!key) throw new ApiError('not_found', `key ${id} was deleted meanwhile`, { param: 'id' });
-  return keyRow(key, rt.projection.now(), (k, at) => rt.projection.free.outUntil(k, at));
+  return keyRow(key, rt.projection.now(), rowContext(rt));
+}
+
+/** Health from the request log, this process's probe schedules and its free-tier pacer, for the K rows. */
+export function rowContext(rt: Runtime): RowContext {
+  return {
+    health: (id) => rt.requestLog.health.get(id), nextProbeAt: rt.schedule.nextProbeAt, nextCreditAt: rt.schedule.nextCreditAt,
+    freeOut: (k, at) => rt.projection.free.outUntil(k, at),
+  };
 }

@@ -10,6 +10,8 @@ import { ApiError } from '../http/errors';
 import { eventsRoutes } from './events-routes';
 import { followLogLevel } from './log-level';
 import { keyRoutes, type ProbeNow } from './key-routes';
+import { requestsRoutes } from './requests-routes';
+import { bulkRoutes } from './bulk-routes';
 import { registerSessions, requirePageSession, requireSession } from './session';
 import { settingsRoutes } from './settings-routes';
 import { staticUi } from './static-ui';
@@ -52,6 +54,8 @@ export async function adminPlugin(app: FastifyInstance, { rt, probe = checkNow }
     settingsRoutes(api, rt, sessions);
     statusRoutes(api, rt);
     eventsRoutes(api, rt);
+    requestsRoutes(api, rt);
+    bulkRoutes(api, rt, probe);
   });
 }
 

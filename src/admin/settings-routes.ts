@@ -32,7 +32,12 @@ export function settingsRoutes(app: FastifyInstance, rt: Runtime, sessions: Sess
     const { changes, secrets } = validate(objectBody(req.body));
     const current = rt.settings.all();
     const changed: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(changes)) if (current[name as LiveSettingName] !== value) changed[name] = value;
+    const previous: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(changes)) {
+      if (current[name as LiveSettingName] === value) continue;
+      changed[name] = value;
+      previous[name] = current[name as LiveSettingName];
+    }
     const scrubber = scrubberOf(rt.log); // the logs must never show a secret set here either
     if (secrets.app_api_key !== undefined) {
       if (secrets.app_api_key) scrubber?.add(secrets.app_api_key);
@@ -48,7 +53,7 @@ export function settingsRoutes(app: FastifyInstance, rt: Runtime, sessions: Sess
     }
     if (Object.keys(changed).length) {
       const at = Date.now();
-      await rt.projection.command(() => ({ events: [{ type: 'SettingsChanged', at, key_id: null, actor: 'admin', data: { changes: changed } }], result: null }));
+      await rt.projection.command(() => ({ events: [{ type: 'SettingsChanged', at, key_id: null, actor: 'admin', data: { changes: changed, previous } }], result: null }));
       req.log.info({ settings: Object.keys(changed) }, 'admin changed settings');
     }
     return settingsView(rt);

@@ -9,7 +9,7 @@ import { sendError } from '../http/errors';
 import { PROJECT_ROOT } from './package-info';
 
 export const DIST = join(PROJECT_ROOT, 'admin-ui', 'dist');
-export const PAGES = ['/dashboard', '/settings-page', '/status-page', '/history-page'];
+export const PAGES = ['/dashboard', '/settings-page', '/status-page', '/history-page', '/requests-page'];
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json',

@@ -58,6 +58,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
     }
     case 'KeyDeactivated':
       if (!key) return state;
+      if (key.active) key.inactiveSince = event.at;
       key.active = false;
       // An admin's Deactivate is a decision, not a failure: no probe may undo it.
       if (event.actor === 'admin') key.disabled = true;
@@ -73,6 +74,7 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       key.active = true;
       key.coolUntil = null;
       key.consecutiveFailures = 0;
+      key.inactiveSince = null;
       if (event.data.by === 'admin') {
         key.disabled = false;
         key.freeCoolUntil = null;
@@ -92,6 +94,12 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       }
       return state;
     }
+    case 'KeyCreditChecked':
+      if (key) key.credit = { ...event.data, checked_at: event.at };
+      return state;
+    case 'KeyLabelsChanged':
+      if (key) key.labels = [...event.data.labels];
+      return state;
     case 'KeyProbed':
     case 'AdminLoginSucceeded':
     case 'AdminLoginFailed':

@@ -1,6 +1,7 @@
 // The folded state of the key pool. Plain data, so it serialises into a snapshot as is.
 
 import type { FailureClass } from '../events/types';
+import { exhausted, type Credit } from './credit';
 
 export type KeyStatus = 'active' | 'cooling' | 'inactive' | 'disabled';
 export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'cooling', 'inactive', 'disabled'];
@@ -37,6 +38,12 @@ export interface KeyState {
   lastFailureClass: FailureClass | null;
   lastError: string | null;
   addedAt: number;
+  // Added with the request log (issue 10); absent in older snapshots.
+  /** The last meaningful GET /key answer, and when it was recorded. */
+  credit?: (Credit & { checked_at: number }) | null;
+  labels?: string[];
+  /** When the key last went inactive; null while it is active. */
+  inactiveSince?: number | null;
 }
 
 export interface Totals {
@@ -64,7 +71,7 @@ export function initialState(): PoolState {
 
 export function keyStatus(key: KeyState, now: number): KeyStatus {
   if (key.disabled) return 'disabled';
-  if (!key.active) return 'inactive';
+  if (!key.active || exhausted(key.credit)) return 'inactive'; // a spent limit: back when a check shows room
   if (key.coolUntil !== null && key.coolUntil > now) return 'cooling';
   return 'active';
 }

@@ -51,6 +51,7 @@ function keyRule(type: EventType): 'required' | 'none' | 'optional' {
   switch (type) {
     case 'KeyAdded': case 'KeyUsed': case 'KeyFailed': case 'KeyCooled': case 'KeyFreeCooled': case 'KeyDeactivated':
     case 'KeyReactivated': case 'KeyWeightChanged': case 'KeyDeleted': case 'KeyProbed':
+    case 'KeyCreditChecked': case 'KeyLabelsChanged':
       return 'required';
     case 'SettingsChanged': case 'AdminLoginSucceeded': case 'AdminLoginFailed': case 'AdminLoggedOut':
       return 'none';
@@ -80,7 +81,12 @@ function checkPayload(type: EventType, d: D): string | null {
     case 'KeyDeleted': return need(text(d.masked), 'masked');
     case 'KeyProbed': return need(typeof d.ok === 'boolean' && status(d.status) && text(d.detail), 'ok, status and detail');
     case 'SettingsChanged':
-      return need(typeof d.changes === 'object' && d.changes !== null && !Array.isArray(d.changes), 'changes');
+      return need(plainObject(d.changes) && (d.previous === undefined || plainObject(d.previous)), 'changes');
+    case 'KeyCreditChecked':
+      return need(['limit', 'limit_remaining', 'usage', 'usage_daily', 'usage_weekly', 'usage_monthly'].every((f) => d[f] === null || num(d[f]))
+        && (d.limit_reset === null || text(d.limit_reset)) && (d.is_free_tier === null || typeof d.is_free_tier === 'boolean'), 'credit numbers or null');
+    case 'KeyLabelsChanged':
+      return need(labels(d.labels) && labels(d.previous), 'labels and previous');
     case 'AdminLoginSucceeded': case 'AdminLoginFailed': case 'AdminLoggedOut':
       return need(text(d.client), 'client');
     case 'AdminKeyAccessed':
@@ -89,6 +95,9 @@ function checkPayload(type: EventType, d: D): string | null {
     default: return unreachable(type);
   }
 }
+
+const plainObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const labels = (v: unknown) => Array.isArray(v) && v.every(text);
 
 /** The optional `:free` share of a coalesced KeyUsed or KeyFailed. */
 function freeCounts(d: D): boolean {

@@ -37,8 +37,17 @@ export interface KeyReactivatedData { by: ReactivatedBy }
 export interface KeyWeightChangedData { weight: number; previous: number }
 export interface KeyDeletedData { masked: string }
 export interface KeyProbedData { ok: boolean; status: number | null; detail: string }
-export interface SettingsChangedData { changes: Record<string, unknown> }
+/** `previous` holds the old value of each changed plain setting (never of a secret). */
+export interface SettingsChangedData { changes: Record<string, unknown>; previous?: Record<string, unknown> }
 export interface AdminLoginData { client: string }
+/** What OpenRouter's GET /key said about the key's credit (recorded only when it changed meaningfully). */
+export interface KeyCreditCheckedData {
+  limit: number | null; limit_remaining: number | null; limit_reset: string | null;
+  usage: number | null; usage_daily: number | null; usage_weekly: number | null; usage_monthly: number | null;
+  is_free_tier: boolean | null;
+}
+/** The key's labels after an admin's change (account, owner, free/paid…). */
+export interface KeyLabelsChangedData { labels: string[]; previous: string[] }
 export interface AdminLogoutData { client: string }
 /**
  * An admin key command that changed nothing: an unchanged weight, a key already in the asked state,
@@ -64,13 +73,15 @@ interface EventShapes {
   AdminLoginFailed: AdminLoginData;
   AdminLoggedOut: AdminLogoutData;
   AdminKeyAccessed: AdminKeyAccessedData;
+  KeyCreditChecked: KeyCreditCheckedData;
+  KeyLabelsChanged: KeyLabelsChangedData;
 }
 
 export type EventType = keyof EventShapes;
 export const EVENT_TYPES = [
   'KeyAdded', 'KeyUsed', 'KeyFailed', 'KeyCooled', 'KeyFreeCooled', 'KeyDeactivated', 'KeyReactivated',
   'KeyWeightChanged', 'KeyDeleted', 'KeyProbed', 'SettingsChanged',
-  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'AdminKeyAccessed',
+  'AdminLoginSucceeded', 'AdminLoginFailed', 'AdminLoggedOut', 'AdminKeyAccessed', 'KeyCreditChecked', 'KeyLabelsChanged',
 ] as const satisfies readonly EventType[];
 
 /** An event before it is stored: no seq yet. */

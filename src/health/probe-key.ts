@@ -2,8 +2,9 @@
 // or above 0 brings an inactive key back; 401 deactivates a key that is still active; every result
 // is a KeyProbed event in the history.
 
+import { creditChanged, creditFromKeyInfo, type Credit } from '../domain/credit';
 import { decideProbeResult } from '../domain/decide-key';
-import type { KeyProbedData } from '../events/types';
+import type { KeyProbedData, NewEvent } from '../events/types';
 import { isObj, parseJson } from '../upstream/json';
 import { shortReason } from '../upstream/scrub';
 import { upstreamFor } from '../upstream/pool';
@@ -19,19 +20,41 @@ export interface ProbeResult extends KeyProbedData { reactivated: boolean; deact
 export async function probeKey(rt: Runtime, id: string, signal?: AbortSignal, askedByAdmin = false): Promise<ProbeResult | null> {
   if (!rt.projection.state.keys[id]) return null;
   const secret = rt.secrets.get(id);
-  const seen = secret === undefined
-    ? { ok: false, status: null, detail: 'the key secret is not loaded on this process yet' }
-    : await ask(rt, secret, signal);
+  const answer = secret === undefined
+    ? { seen: { ok: false, status: null, detail: 'the key secret is not loaded on this process yet' }, credit: null }
+    : await askKey(rt, secret, signal);
+  const seen = answer.seen;
   if (signal?.aborted) return null;
   const key = rt.projection.state.keys[id];
   if (!key) return null; // deleted while the probe ran
   const now = rt.projection.now();
   const { events, reactivated, deactivated } = decideProbeResult(key, seen, now, askedByAdmin);
+  // A check shows the key's credit as of now: recorded even when unchanged, so "checked at" is now.
+  if (answer.credit) events.splice(1, 0, creditEvent(id, answer.credit, now));
   for (const e of events) rt.projection.record(e);
   return { ...seen, reactivated, deactivated };
 }
 
-async function ask(rt: Runtime, secret: string, signal: AbortSignal | undefined): Promise<KeyProbedData> {
+export function creditEvent(id: string, credit: Credit, now: number): NewEvent {
+  return { type: 'KeyCreditChecked', at: now, key_id: id, actor: 'probe', data: credit };
+}
+
+/** Asks GET /key for the key's credit and records it when it changed meaningfully (the slow refresh). */
+export async function refreshCredit(rt: Runtime, id: string, signal?: AbortSignal): Promise<boolean> {
+  const secret = rt.secrets.get(id);
+  if (secret === undefined) return false;
+  const { credit } = await askKey(rt, secret, signal);
+  const key = rt.projection.state.keys[id];
+  if (!credit || !key || signal?.aborted) return false;
+  const now = rt.projection.now();
+  if (!creditChanged(key.credit ?? null, key.credit?.checked_at ?? null, credit, now)) return false;
+  rt.projection.record(creditEvent(id, credit, now));
+  return true;
+}
+
+interface KeyAnswer { seen: KeyProbedData; credit: Credit | null }
+
+async function askKey(rt: Runtime, secret: string, signal: AbortSignal | undefined): Promise<KeyAnswer> {
   const up = upstreamFor(rt);
   const ms = rt.config.healthCheckTimeoutSeconds * 1000;
   const timeout = AbortSignal.timeout(ms);
@@ -41,11 +64,11 @@ async function ask(rt: Runtime, secret: string, signal: AbortSignal | undefined)
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     const body = parseJson(await res.body.text());
-    return judge(res.statusCode, body, secret);
+    return { seen: judge(res.statusCode, body, secret), credit: res.statusCode === 200 ? creditFromKeyInfo(body) : null };
   } catch (err) {
     const e = err as { name?: string; code?: string };
     const detail = timeout.aborted ? `no answer within ${rt.config.healthCheckTimeoutSeconds} s` : `connection error (${e.code ?? e.name ?? 'unknown'})`;
-    return { ok: false, status: null, detail };
+    return { seen: { ok: false, status: null, detail }, credit: null };
   }
 }
 

@@ -3,6 +3,7 @@
 // process among replicas); with no inactive key it sends nothing.
 
 import type { Runtime } from '../runtime';
+import { eachAtMost } from './each-at-most';
 import { probeKey } from './probe-key';
 
 export class HealthProber {
@@ -48,21 +49,11 @@ export class HealthProber {
     if (due.length === 0) return 0;
     this.running = true;
     const signal = this.abort.signal;
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length && !signal.aborted) {
-        const id = due[next++];
-        try {
-          const r = await probeKey(this.rt, id, signal);
-          if (r?.reactivated) this.rt.log.info({ key_id: id, detail: r.detail }, 'health check brought a key back');
-        } catch (err) {
-          this.rt.log.error({ err, key_id: id }, 'health probe failed unexpectedly');
-        }
-      }
-    };
     try {
-      const n = Math.min(this.rt.config.healthCheckConcurrency, due.length);
-      await Promise.all(Array.from({ length: n }, worker));
+      await eachAtMost(due, this.rt.config.healthCheckConcurrency, async (id) => {
+        const r = await probeKey(this.rt, id, signal);
+        if (r?.reactivated) this.rt.log.info({ key_id: id, detail: r.detail }, 'health check brought a key back');
+      }, (err, id) => this.rt.log.error({ err, key_id: id }, 'health probe failed unexpectedly'), signal);
     } finally {
       this.running = false;
     }
@@ -74,6 +65,7 @@ export class HealthProber {
     if (this.timer) clearTimeout(this.timer);
     this.interval = this.rt.settings.healthCheckIntervalSeconds;
     this.timer = setTimeout(() => void this.tick(), this.interval * 1000);
+    this.rt.schedule.nextProbeAt = Date.now() + this.interval * 1000;
     this.timer.unref();
   }
 

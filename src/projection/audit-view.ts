@@ -6,7 +6,7 @@ import type { EventType } from '../events/types';
 import type { PoolState } from '../domain/pool-state';
 import type { EventStore } from '../store/event-store';
 
-export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; before?: number }
+export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; types?: readonly EventType[]; before?: number }
 
 export interface AuditEntry {
   seq: number; at: string; type: EventType; key_id: string | null; masked: string | null;

@@ -7,7 +7,7 @@ import { EventRow } from './models';
 import type { Database } from './database';
 
 /** A page of the history: `before` (a seq) continues after the previous page; `page` alone jumps. */
-export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; before?: number }
+export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; types?: readonly EventType[]; before?: number }
 
 /** What the log itself says up to a seq, to check a snapshot against. */
 export interface LogFacts { maxSeq: number; keysAdded: number; liveKeys: number }
@@ -93,6 +93,7 @@ export class EventStore {
       let b = this.knex('key_events');
       if (q.keyId) b = b.where('key_id', q.keyId);
       if (q.type) b = b.where('type', q.type);
+      if (q.types) b = b.whereIn('type', q.types as EventType[]);
       return b;
     };
     const [{ n }] = (await base().count({ n: '*' })) as unknown as { n: number | string }[];

@@ -95,7 +95,8 @@ t('key-status pages, filters by status and searches by id or suffix', async ({ c
   assert.is(defaults.page, 1);
 
   const k = p1.keys[0];
-  assert.equal(Object.keys(k).sort(), ['active', 'added_at', 'consecutive_failures', 'cool_down_until', 'failure_count', 'free_cool_down_until', 'id', 'is_active', 'key_suffix', 'last_error', 'last_failure_time', 'last_used_time', 'masked', 'status', 'total_failures', 'total_requests', 'weight'].filter((f) => f !== 'active').sort());
+  assert.equal(Object.keys(k).sort(), ['active', 'added_at', 'consecutive_failures', 'cool_down_until', 'failure_count', 'free_cool_down_until', 'id', 'is_active', 'key_suffix', 'last_error', 'last_failure_time', 'last_used_time', 'masked', 'status', 'total_failures', 'total_requests', 'weight',
+    'credit', 'success_rate', 'requests_24h', 'inactive_since', 'next_probe_at', 'labels'].filter((f) => f !== 'active').sort());
   assert.match(k.added_at, /^\d{4}-\d\d-\d\dT.*Z$/);
 
   // one inactive (as a failure leaves it), one disabled by the admin, one cooling

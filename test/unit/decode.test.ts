@@ -25,6 +25,11 @@ const VALID: Record<EventType, { data: unknown; keyed: boolean }> = {
   AdminLoginSucceeded: { data: { client: '127.0.0.1' }, keyed: false },
   AdminLoginFailed: { data: { client: '127.0.0.1' }, keyed: false },
   AdminLoggedOut: { data: { client: '127.0.0.1' }, keyed: false },
+  KeyCreditChecked: {
+    data: { limit: 10, limit_remaining: 4.5, limit_reset: null, usage: 5.5, usage_daily: 1, usage_weekly: 2, usage_monthly: 5.5, is_free_tier: false },
+    keyed: true,
+  },
+  KeyLabelsChanged: { data: { labels: ['team-a'], previous: [] }, keyed: true },
   AdminKeyAccessed: { data: { action: 'weight', outcome: 'unchanged', ref: 'k1', client: '127.0.0.1' }, keyed: true },
 };
 

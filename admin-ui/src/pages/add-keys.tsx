@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { type AddReport, api, errorText } from '../api';
 import { Notice } from '../components';
+import { t } from '../i18n/i18n';
 
 /** Rows of one list rendered at most; the rest are counted. */
 export const REPORT_ROWS = 100;
@@ -37,8 +38,8 @@ export function AddKeys(props: { onAdded: () => void }) {
   return (
     <form class="card add-keys" onSubmit={submit} data-testid="add-keys-form">
       <div class="card-head">
-        <h2>Add keys</h2>
-        <span class="muted small">One per line or comma-separated; optional <code>:weight</code> (e.g. <code>sk-or-v1-…:3</code>).</span>
+        <h2>{t('add.title')}</h2>
+        <span class="muted small">{t('add.hint')} <code>:weight</code> (<code>sk-or-v1-…:3</code>)</span>
       </div>
       <textarea
         rows={3}
@@ -50,43 +51,43 @@ export function AddKeys(props: { onAdded: () => void }) {
         }}
         spellcheck={false}
         autoComplete="off"
-        aria-label="Keys to add"
+        aria-label={t('add.label')}
         data-testid="add-keys-input"
       />
       <div class="row-actions">
         <button type="submit" class="btn btn-primary" disabled={busy || !text.trim()} data-testid="add-keys-submit">
-          {busy ? 'Adding…' : 'Add keys'}
+          {busy ? t('add.adding') : t('add.submit')}
         </button>
-        <span class="muted small">Ctrl+Enter to submit</span>
+        <span class="muted small">{t('add.shortcut')}</span>
       </div>
       {error && <Notice tone="error" testid="add-keys-error" onClose={() => setError('')}>{error}</Notice>}
       {report && (
         <div class={`report ${report.invalid_count ? 'report-warn' : 'report-ok'}`} data-testid="add-report" role="status">
           <div class="report-counts">
-            <span data-testid="add-report-added"><b>{report.added_count}</b> added</span>
-            <span data-testid="add-report-duplicates"><b>{report.duplicate_count}</b> duplicate{report.duplicate_count === 1 ? '' : 's'}</span>
-            <span data-testid="add-report-invalid"><b>{report.invalid_count}</b> invalid</span>
-            <button type="button" class="btn-icon" aria-label="Dismiss report" onClick={() => setReport(null)}>×</button>
+            <span data-testid="add-report-added"><b>{report.added_count}</b> {t('add.added')}</span>
+            <span data-testid="add-report-duplicates"><b>{report.duplicate_count}</b> {t(report.duplicate_count === 1 ? 'add.duplicate' : 'add.duplicates')}</span>
+            <span data-testid="add-report-invalid"><b>{report.invalid_count}</b> {t('add.invalid')}</span>
+            <button type="button" class="btn-icon" aria-label={t('common.dismiss')} onClick={() => setReport(null)}>×</button>
           </div>
           {report.error_messages.length > 0 && (
             <details class="report-section" open={report.error_messages.length <= 10} data-testid="add-report-problems">
-              <summary>{report.error_messages.length} problem{report.error_messages.length === 1 ? '' : 's'}</summary>
+              <summary>{t(report.error_messages.length === 1 ? 'add.problems_one' : 'add.problems', { n: report.error_messages.length })}</summary>
               <ul class="report-list">
                 {report.error_messages.slice(0, REPORT_ROWS).map((m, i) => <li key={i} data-testid="add-report-message">{m}</li>)}
                 {report.error_messages.length > REPORT_ROWS && (
-                  <li class="muted" data-testid="add-report-more">… and {report.error_messages.length - REPORT_ROWS} more (the lines are kept in the box above)</li>
+                  <li class="muted" data-testid="add-report-more">{t('add.more_problems', { n: report.error_messages.length - REPORT_ROWS })}</li>
                 )}
               </ul>
             </details>
           )}
           {report.added && report.added.length > 0 && (
             <details class="report-section" open={report.added.length <= 10} data-testid="add-report-added-list">
-              <summary>{report.added.length} key{report.added.length === 1 ? '' : 's'} added</summary>
+              <summary>{t(report.added.length === 1 ? 'add.keys_added_one' : 'add.keys_added', { n: report.added.length })}</summary>
               <ul class="report-list report-added">
                 {report.added.slice(0, REPORT_ROWS).map((a) => (
-                  <li key={a.id}><span class="mono">{a.masked}</span> <span class="muted">id {a.id} · weight {a.weight}</span></li>
+                  <li key={a.id}><span class="mono">{a.masked}</span> <span class="muted">{t('add.added_line', { id: a.id, weight: a.weight })}</span></li>
                 ))}
-                {report.added.length > REPORT_ROWS && <li class="muted">… and {report.added.length - REPORT_ROWS} more (see the key table)</li>}
+                {report.added.length > REPORT_ROWS && <li class="muted">{t('add.more_added', { n: report.added.length - REPORT_ROWS })}</li>}
               </ul>
             </details>
           )}

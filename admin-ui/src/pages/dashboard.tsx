@@ -4,13 +4,18 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Key, type KeyPage, type KeyStatus, api, errorText } from '../api';
 import { ConfirmDialog, Notice, type Tone, Pager, useDebounced, usePolling } from '../components';
 import { keyShort, num } from '../format';
+import { t } from '../i18n/i18n';
 import { setSearch } from '../router';
 import { AddKeys } from './add-keys';
-import { KeyTable, type RowActions } from './key-table';
+import { BulkBar } from './bulk-bar';
+import { KeyTable, statusLabel, type RowActions, type SortField, type Sorting } from './key-table';
 
 const STATUSES: KeyStatus[] = ['active', 'cooling', 'inactive', 'disabled'];
 const SIZES = [10, 25, 50, 100];
 const POLL_MS = 3000;
+const SORTS: SortField[] = ['status', 'weight', 'failures', 'success_rate', 'credit_remaining', 'last_used'];
+/** The first click sorts the worst first (as the server's default order does). */
+const WORST_FIRST: Record<SortField, 'asc' | 'desc'> = { status: 'asc', success_rate: 'asc', credit_remaining: 'asc', weight: 'desc', failures: 'desc', last_used: 'desc' };
 
 type Confirm = { kind: 'batch'; ids: string[] } | { kind: 'one'; key: Key };
 
@@ -23,6 +28,9 @@ function initial() {
     limit: SIZES.includes(limit) ? limit : 25,
     status: (status && STATUSES.includes(status) ? status : '') as KeyStatus | '',
     q: p.get('q') ?? '',
+    label: p.get('label') ?? '',
+    sort: (SORTS.includes(p.get('sort') as SortField) ? p.get('sort') : '') as SortField | '',
+    order: (p.get('order') === 'asc' || p.get('order') === 'desc' ? p.get('order') : '') as 'asc' | 'desc' | '',
   };
 }
 
@@ -33,6 +41,11 @@ export function DashboardPage() {
   const [status, setStatus] = useState<KeyStatus | ''>(init.status);
   const [qInput, setQInput] = useState(init.q);
   const q = useDebounced(qInput.trim(), 300);
+  const [labelInput, setLabelInput] = useState(init.label);
+  const label = useDebounced(labelInput.trim(), 300);
+  const [sorting, setSorting] = useState<Sorting>({ sort: init.sort, order: init.order });
+  const [allMatching, setAllMatching] = useState(false);
+  const [trends, setTrends] = useState<Record<string, number[]>>({});
   const [data, setData] = useState<KeyPage | null>(null);
   const [loadError, setLoadError] = useState('');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
@@ -45,15 +58,15 @@ export function DashboardPage() {
   const inFlight = useRef(false);
 
   useEffect(() => {
-    setSearch({ page: page > 1 ? page : null, limit: limit !== 25 ? limit : null, status, q });
-  }, [page, limit, status, q]);
+    setSearch({ page: page > 1 ? page : null, limit: limit !== 25 ? limit : null, status, q, label, sort: sorting.sort, order: sorting.sort ? sorting.order : '' });
+  }, [page, limit, status, q, label, sorting]);
 
   const load = useCallback(async (force = false) => {
     if (inFlight.current && !force) return;
     const mine = ++gen.current;
     inFlight.current = true;
     try {
-      const res = await api.keys({ page, limit, status, q });
+      const res = await api.keys({ page, limit, status, q, label, sort: sorting.sort, order: sorting.sort ? sorting.order : '' });
       if (mine !== gen.current) return;
       if (res.total_pages > 0 && page > res.total_pages) {
         setPage(res.total_pages);
@@ -72,12 +85,13 @@ export function DashboardPage() {
         return kept.length === sel.size ? sel : new Set(kept);
       });
       setLoadError('');
+      if (res.keys.length) api.keyTrends(res.keys.map((k) => k.id)).then((r) => mine === gen.current && setTrends(r.trends), () => undefined);
     } catch (e) {
       if (mine === gen.current) setLoadError(errorText(e));
     } finally {
       if (mine === gen.current) inFlight.current = false;
     }
-  }, [page, limit, status, q]);
+  }, [page, limit, status, q, label, sorting]);
 
   useEffect(() => {
     load(true);
@@ -87,13 +101,18 @@ export function DashboardPage() {
   const changeView = (fn: () => void) => {
     fn();
     setSelected(new Set());
+    setAllMatching(false);
   };
-  const lastQ = useRef(q);
+  const lastQ = useRef(q + '\n' + label);
   useEffect(() => {
-    if (lastQ.current === q) return;
-    lastQ.current = q;
+    if (lastQ.current === q + '\n' + label) return;
+    lastQ.current = q + '\n' + label;
     changeView(() => setPage(1));
-  }, [q]);
+  }, [q, label]);
+  const sortBy = (field: SortField) => changeView(() => {
+    setSorting((s) => (s.sort === field ? { sort: field, order: s.order === 'asc' ? 'desc' : 'asc' } : { sort: field, order: WORST_FIRST[field] }));
+    setPage(1);
+  });
 
   const mark = (id: string, on: boolean) =>
     setBusy((b) => {
@@ -129,9 +148,9 @@ export function DashboardPage() {
       }
     },
     toggleActive: (k) =>
-      rowCommand(k, () => api.patchKey(k.id, { active: k.status !== 'active' }), (u) => `Key ${keyShort(u.masked, u.id)} is now ${u.status}.`),
+      rowCommand(k, () => api.patchKey(k.id, { active: k.status !== 'active' }), (u) => t('keys.now_status', { key: keyShort(u.masked, u.id), status: statusLabel(u.status) })),
     check: (k) =>
-      rowCommand(k, () => api.checkKey(k.id), (u) => `Checked key ${keyShort(u.masked, u.id)}: ${u.status}${u.last_error && u.status !== 'active' ? ` (${u.last_error})` : ''}.`),
+      rowCommand(k, () => api.checkKey(k.id), (u) => t('keys.checked', { key: keyShort(u.masked, u.id), status: statusLabel(u.status) }) + (u.last_error && u.status !== 'active' ? ` (${u.last_error})` : '')),
     remove: (k) => setConfirm({ kind: 'one', key: k }),
     editing: (id) => {
       editing.current = id;
@@ -144,11 +163,12 @@ export function DashboardPage() {
     try {
       if (confirm.kind === 'batch') {
         const r = await api.deleteKeys(confirm.ids);
-        setNotice({ tone: r.deleted_count === r.requested_count ? 'success' : 'info', text: r.message || `Deleted ${r.deleted_count} of ${r.requested_count} keys.` });
+        setNotice({ tone: r.deleted_count === r.requested_count ? 'success' : 'info', text: t('keys.deleted_n', { n: r.deleted_count, of: r.requested_count }) });
         setSelected(new Set());
       } else {
         const r = await api.deleteKey(confirm.key.id);
-        setNotice({ tone: 'success', text: r.message || `Deleted key ${keyShort(confirm.key.masked, confirm.key.id)}.` });
+        void r;
+        setNotice({ tone: 'success', text: t('keys.deleted_one', { key: keyShort(confirm.key.masked, confirm.key.id) }) });
         setSelected((s) => {
           const n = new Set(s);
           n.delete(confirm.key.id);
@@ -172,55 +192,88 @@ export function DashboardPage() {
   return (
     <section class="page">
       <div class="page-head">
-        <h1>Keys</h1>
-        <span class="muted" data-testid="key-total">{data ? `${num(total)} in the pool` : ''}</span>
+        <h1>{t('keys.title')}</h1>
+        <span class="muted" data-testid="key-total">{data ? t('keys.in_pool', { n: num(total) }) : ''}</span>
       </div>
 
       <AddKeys onAdded={() => load(true)} />
 
-      <div class="chips" role="group" aria-label="Filter by status">
-        <Chip label="All" count={total} on={status === ''} onClick={() => changeView(() => { setStatus(''); setPage(1); })} testid="filter-all" />
+      <div class="chips" role="group" aria-label={t('keys.filter_status')}>
+        <Chip label={t('keys.all')} count={total} on={status === ''} onClick={() => changeView(() => { setStatus(''); setPage(1); })} testid="filter-all" />
         {STATUSES.map((s) => (
-          <Chip key={s} label={s} tone={s} count={counts[s] ?? 0} on={status === s} onClick={() => changeView(() => { setStatus(s); setPage(1); })} testid={`filter-${s}`} />
+          <Chip key={s} label={statusLabel(s)} tone={s} count={counts[s] ?? 0} on={status === s} onClick={() => changeView(() => { setStatus(s); setPage(1); })} testid={`filter-${s}`} />
         ))}
+        <button type="button" class={`chip chip-worst${sorting.sort === 'success_rate' && sorting.order === 'asc' ? ' is-on' : ''}`} onClick={() => changeView(() => { setSorting({ sort: 'success_rate', order: 'asc' }); setPage(1); })} data-testid="worst-first">
+          <span class="chip-label">{t('keys.worst_first')}</span>
+        </button>
       </div>
 
       <div class="toolbar">
         <input
           type="search"
           class="search"
-          placeholder="Search by id or key suffix"
+          placeholder={t('keys.search')}
           value={qInput}
           onInput={(e) => setQInput(e.currentTarget.value)}
-          aria-label="Search keys"
+          aria-label={t('keys.search')}
           data-testid="key-search"
         />
+        <input
+          type="search"
+          class="search search-label"
+          placeholder={t('keys.label_filter')}
+          value={labelInput}
+          onInput={(e) => setLabelInput(e.currentTarget.value)}
+          aria-label={t('keys.label_filter')}
+          data-testid="label-filter"
+        />
         <label class="inline-field">
-          <span class="muted small">Per page</span>
+          <span class="muted small">{t('keys.per_page')}</span>
           <select value={String(limit)} onChange={(e) => changeView(() => { setLimit(Number(e.currentTarget.value)); setPage(1); })} data-testid="page-size">
             {SIZES.map((n) => <option key={n} value={String(n)}>{n}</option>)}
           </select>
         </label>
         <div class="toolbar-end">
-          <span class="muted small" data-testid="selected-count">{selected.size ? `${selected.size} selected` : ''}</span>
+          <span class="muted small" data-testid="selected-count">
+            {allMatching ? t('keys.all_matching_selected', { n: num(data?.total_keys ?? 0) }) : selected.size ? t('keys.selected', { n: selected.size }) : ''}
+          </span>
+          {data && keys.length > 0 && keys.every((k) => selected.has(k.id)) && data.total_keys > keys.length && !allMatching && (
+            <button type="button" class="btn btn-small btn-ghost" onClick={() => setAllMatching(true)} data-testid="select-all-matching">
+              {t('keys.select_all_matching', { n: num(data.total_keys) })}
+            </button>
+          )}
+          {allMatching && (
+            <button type="button" class="btn btn-small btn-ghost" onClick={() => { setAllMatching(false); setSelected(new Set()); }} data-testid="clear-selection">
+              {t('keys.clear_selection')}
+            </button>
+          )}
           <button
             type="button"
             class="btn btn-danger"
-            disabled={!selected.size}
+            disabled={!selected.size || allMatching}
             onClick={() => setConfirm({ kind: 'batch', ids: [...selected] })}
             data-testid="batch-delete"
           >
-            Delete selected
+            {t('keys.delete_selected')}
           </button>
         </div>
       </div>
 
-      {notice && <Notice tone={notice.tone} testid="dashboard-notice" onClose={() => setNotice(null)}>{notice.text}</Notice>}
-      {loadError && <Notice tone="error" testid="load-error">Could not refresh the keys: {loadError}</Notice>}
+      {(selected.size > 0 || allMatching) && (
+        <BulkBar
+          selected={[...selected]}
+          allMatching={allMatching}
+          filter={{ status: status || undefined, q: q || undefined, label: label || undefined }}
+          onDone={(text, ok) => { setNotice({ tone: ok ? 'success' : 'error', text }); setSelected(new Set()); setAllMatching(false); load(true); }}
+        />
+      )}
 
-      {!data && !loadError && <p class="muted">Loading keys…</p>}
+      {notice && <Notice tone={notice.tone} testid="dashboard-notice" onClose={() => setNotice(null)}>{notice.text}</Notice>}
+      {loadError && <Notice tone="error" testid="load-error">{t('keys.load_error', { error: loadError })}</Notice>}
+
+      {!data && !loadError && <p class="muted">{t('common.loading')}</p>}
       {data && keys.length === 0 && (
-        <div class="empty" data-testid="key-empty">{status || q ? 'No keys match this filter.' : 'No keys yet. Add some above.'}</div>
+        <div class="empty" data-testid="key-empty">{status || q || label ? t('keys.none_match') : t('keys.none_yet')}</div>
       )}
       {keys.length > 0 && (
         <KeyTable
@@ -235,14 +288,17 @@ export function DashboardPage() {
               return n;
             })
           }
-          onSelectAll={(on) => setSelected(on ? new Set(keys.map((k) => k.id)) : new Set())}
+          onSelectAll={(on) => { setSelected(on ? new Set(keys.map((k) => k.id)) : new Set()); if (!on) setAllMatching(false); }}
           actions={actions}
+          sorting={sorting}
+          onSort={sortBy}
+          trends={trends}
         />
       )}
       {data && (
         <div class="table-foot">
           <span class="muted small">
-            {data.total_keys ? `${num((data.page - 1) * data.limit + 1)}–${num(Math.min(data.page * data.limit, data.total_keys))} of ${num(data.total_keys)}` : ''}
+            {data.total_keys ? t('common.range', { from: num((data.page - 1) * data.limit + 1), to: num(Math.min(data.page * data.limit, data.total_keys)), total: num(data.total_keys) }) : ''}
           </span>
           <Pager page={data.page} totalPages={data.total_pages} onPage={(p) => changeView(() => setPage(p))} />
         </div>
@@ -250,16 +306,16 @@ export function DashboardPage() {
 
       {confirm && (
         <ConfirmDialog
-          title={confirm.kind === 'batch' ? `Delete ${confirm.ids.length} key${confirm.ids.length === 1 ? '' : 's'}?` : `Delete key ${keyShort(confirm.key.masked, confirm.key.id)}?`}
-          confirmLabel="Delete"
+          title={confirm.kind === 'batch' ? t('keys.confirm_delete_n', { n: confirm.ids.length }) : t('keys.confirm_delete_one', { key: keyShort(confirm.key.masked, confirm.key.id) })}
+          confirmLabel={t('keys.delete')}
           busy={confirmBusy}
           onConfirm={runConfirm}
           onCancel={() => !confirmBusy && setConfirm(null)}
         >
           <p>
             {confirm.kind === 'batch'
-              ? 'The selected keys and their secrets are removed from the pool. Their history stays in the audit log.'
-              : `Key ${confirm.key.masked} (id ${confirm.key.id}) and its secret are removed from the pool. Its history stays in the audit log.`}
+              ? t('keys.confirm_delete_n_body')
+              : t('keys.confirm_delete_one_body', { key: confirm.key.masked, id: confirm.key.id })}
           </p>
         </ConfirmDialog>
       )}

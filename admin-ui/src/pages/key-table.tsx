@@ -2,9 +2,23 @@
 // Rows are keyed by id so that polling updates them in place (focus, selection and scroll survive).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Key } from '../api';
+import { Sparkline } from '../chart';
 import { useNow } from '../components';
-import { countdown, dateTime, num, relTime } from '../format';
+import { countdown, dateTime, money, num, relTime } from '../format';
+import { t, type MessageKey } from '../i18n/i18n';
 import { Link, PATHS } from '../router';
+
+export type SortField = 'status' | 'weight' | 'failures' | 'success_rate' | 'credit_remaining' | 'last_used';
+export interface Sorting { sort: SortField | ''; order: 'asc' | 'desc' | '' }
+
+/** good, warn or bad: how a row is coloured. */
+export function health(k: Key): 'good' | 'warn' | 'bad' {
+  if (k.status === 'inactive' || (k.success_rate !== null && k.success_rate !== undefined && k.success_rate < 0.5)) return 'bad';
+  if (k.status === 'cooling' || (k.success_rate !== null && k.success_rate !== undefined && k.success_rate < 0.9)) return 'warn';
+  return 'good';
+}
+
+export const statusLabel = (s: string) => t(`status.${s}` as MessageKey);
 
 export interface RowActions {
   /** Saves a weight; resolves to an error message, or null when saved. */
@@ -23,6 +37,21 @@ interface TableProps {
   onSelect: (id: string, on: boolean) => void;
   onSelectAll: (on: boolean) => void;
   actions: RowActions;
+  sorting: Sorting;
+  onSort: (field: SortField) => void;
+  trends: Record<string, number[]>;
+}
+
+function SortHeader(props: { field: SortField; label: string; sorting: Sorting; onSort: (f: SortField) => void; title?: string }) {
+  const on = props.sorting.sort === props.field;
+  const arrow = on ? (props.sorting.order === 'desc' ? ' ↓' : ' ↑') : '';
+  return (
+    <th aria-sort={on ? (props.sorting.order === 'desc' ? 'descending' : 'ascending') : undefined} title={props.title}>
+      <button type="button" class={`sort-button${on ? ' is-on' : ''}`} onClick={() => props.onSort(props.field)} data-testid={`sort-${props.field}`}>
+        {props.label}{arrow}
+      </button>
+    </th>
+  );
 }
 
 export function KeyTable(props: TableProps) {
@@ -46,22 +75,25 @@ export function KeyTable(props: TableProps) {
                   type="checkbox"
                   checked={all}
                   onChange={(e) => props.onSelectAll(e.currentTarget.checked)}
-                  aria-label="Select all keys on this page"
+                  aria-label={t('keys.select_page')}
                   data-testid="select-all"
                 />
-                <span class="only-narrow">Select all on this page</span>
+                <span class="only-narrow">{t('keys.select_page')}</span>
               </label>
             </th>
-            <th>Status</th>
-            <th>Key</th>
-            <th>Weight</th>
-            <th title="consecutive / total">Failures</th>
-            <th>Requests</th>
-            <th>Last used</th>
-            <th>Last failure</th>
-            <th>Cooldown</th>
-            <th>Last error</th>
-            <th class="col-actions">Actions</th>
+            <SortHeader field="status" label={t('col.status')} sorting={props.sorting} onSort={props.onSort} />
+            <th>{t('col.key')}</th>
+            <SortHeader field="weight" label={t('col.weight')} sorting={props.sorting} onSort={props.onSort} />
+            <SortHeader field="success_rate" label={t('col.success')} sorting={props.sorting} onSort={props.onSort} title={t('keys.success_title')} />
+            <th>{t('col.trend')}</th>
+            <SortHeader field="credit_remaining" label={t('col.credit')} sorting={props.sorting} onSort={props.onSort} />
+            <SortHeader field="failures" label={t('col.failures')} sorting={props.sorting} onSort={props.onSort} title={t('keys.failures_title')} />
+            <th>{t('col.requests')}</th>
+            <SortHeader field="last_used" label={t('col.last_used')} sorting={props.sorting} onSort={props.onSort} />
+            <th>{t('col.last_failure')}</th>
+            <th>{t('col.cooldown')}</th>
+            <th>{t('col.last_error')}</th>
+            <th class="col-actions">{t('col.actions')}</th>
           </tr>
         </thead>
         <tbody>
@@ -74,6 +106,7 @@ export function KeyTable(props: TableProps) {
               busy={props.busy.has(k.id)}
               onSelect={props.onSelect}
               actions={props.actions}
+              trend={props.trends[k.id]}
             />
           ))}
         </tbody>
@@ -89,72 +122,96 @@ interface RowProps {
   busy: boolean;
   onSelect: (id: string, on: boolean) => void;
   actions: RowActions;
+  trend?: number[];
 }
 
-function KeyRow({ k, now, selected, busy, onSelect, actions }: RowProps) {
+function KeyRow({ k, now, selected, busy, onSelect, actions, trend }: RowProps) {
   const cooling = k.status === 'cooling' && k.cool_down_until;
   const freeRest = !cooling && k.free_cool_down_until;
+  const h = health(k);
+  const c = k.credit;
   return (
-    <tr data-testid="key-row" data-key-id={k.id} data-status={k.status} class={`row-${k.status}${selected ? ' is-selected' : ''}`}>
+    <tr data-testid="key-row" data-key-id={k.id} data-status={k.status} data-health={h} class={`row-${k.status} health-${h}${selected ? ' is-selected' : ''}`}>
       <td class="col-check">
         <input
           type="checkbox"
           checked={selected}
           onChange={(e) => onSelect(k.id, e.currentTarget.checked)}
-          aria-label={`Select key ${k.masked}`}
+          aria-label={t('keys.select_key', { key: k.masked })}
           data-testid="key-select"
         />
       </td>
-      <td data-label="Status">
-        <span class={`badge badge-${k.status}`} data-testid="key-status">{k.status}</span>
+      <td data-label={t('col.status')} class="col-status">
+        <span class={`badge badge-${k.status}`} data-testid="key-status">{statusLabel(k.status)}</span>
+        {k.status === 'inactive' && k.inactive_since && <div class="muted small" title={dateTime(k.inactive_since)}>{t('keys.inactive_since', { when: relTime(k.inactive_since, now) })}</div>}
+        {k.next_probe_at && <div class="muted small" title={dateTime(k.next_probe_at)} data-testid="key-next-probe">{t('keys.next_probe', { when: relTime(k.next_probe_at, now) })}</div>}
       </td>
-      <td data-label="Key" class="col-key">
+      <td data-label={t('col.key')} class="col-key">
         <div class="key-cell">
-          <Link href={`${PATHS.history}?key_id=${encodeURIComponent(k.id)}`} class="key-link" title="Show this key's history" data-testid="key-history-link">
+          <Link href={`${PATHS.history}?key_id=${encodeURIComponent(k.id)}`} class="key-link" title={t('keys.history_link')} data-testid="key-history-link">
             <span class="mono">{k.masked}</span>
           </Link>
           <span class="mono muted small" data-testid="key-id">{k.id}</span>
+          {(k.labels ?? []).length > 0 && (
+            <span class="labels" data-testid="key-labels">{(k.labels ?? []).map((l) => <span key={l} class="label-chip">{l}</span>)}</span>
+          )}
         </div>
       </td>
-      <td data-label="Weight">
+      <td data-label={t('col.weight')}>
         <WeightCell k={k} actions={actions} />
       </td>
-      <td data-label="Failures" title="consecutive / total">
+      <td data-label={t('col.success')} data-testid="key-success">
+        {k.success_rate === null || k.success_rate === undefined
+          ? <span class="muted">—</span>
+          : <span class={`rate rate-${h}`}>{Math.round(k.success_rate * 100)}%</span>}
+        <div class="muted small">{t('keys.requests_24h', { n: num(k.requests_24h ?? 0) })}</div>
+      </td>
+      <td data-label={t('col.trend')} class="col-trend">
+        {trend && trend.some((v) => v > 0) ? <Sparkline values={trend} label={t('keys.trend_label', { n: num(trend.reduce((a, b) => a + b, 0)) })} color={h === 'bad' ? '#d64545' : h === 'warn' ? '#e08a00' : '#1f9d55'} /> : <span class="muted">—</span>}
+      </td>
+      <td data-label={t('col.credit')} data-testid="key-credit" title={c ? t('keys.credit_title', { when: dateTime(c.checked_at) }) : undefined}>
+        {!c ? <span class="muted">{t('keys.credit_unchecked')}</span> : c.limit_remaining === null
+          ? <span>{t('keys.credit_no_limit')}<div class="muted small">{t('keys.credit_used', { usage: money(c.usage ?? 0) })}</div></span>
+          : <span class={c.limit_remaining <= 0 ? 'text-bad' : ''}>{money(c.limit_remaining)}<span class="muted"> / {money(c.limit)}</span>
+            <div class="muted small">{t('keys.credit_today', { usage: money(c.usage_daily ?? 0) })}</div></span>}
+        {c?.is_free_tier && <div class="muted small">{t('keys.free_tier')}</div>}
+      </td>
+      <td data-label={t('col.failures')} title={t('keys.failures_title')}>
         <span>
           <span class={k.consecutive_failures ? 'text-warn' : ''} data-testid="key-consecutive-failures">{num(k.consecutive_failures)}</span>
           <span class="muted"> / </span>
           <span data-testid="key-total-failures">{num(k.total_failures)}</span>
         </span>
       </td>
-      <td data-label="Requests" data-testid="key-requests">{num(k.total_requests)}</td>
-      <td data-label="Last used" title={dateTime(k.last_used_time)}>{relTime(k.last_used_time, now)}</td>
-      <td data-label="Last failure" title={dateTime(k.last_failure_time)}>{relTime(k.last_failure_time, now)}</td>
-      <td data-label="Cooldown">
+      <td data-label={t('col.requests')} data-testid="key-requests">{num(k.total_requests)}</td>
+      <td data-label={t('col.last_used')} title={dateTime(k.last_used_time)}>{relTime(k.last_used_time, now)}</td>
+      <td data-label={t('col.last_failure')} title={dateTime(k.last_failure_time)}>{relTime(k.last_failure_time, now)}</td>
+      <td data-label={t('col.cooldown')}>
         {cooling ? (
-          <span class="countdown mono" title={`until ${dateTime(k.cool_down_until)}`} data-testid="key-cooldown">
+          <span class="countdown mono" title={t('keys.until', { when: dateTime(k.cool_down_until) })} data-testid="key-cooldown">
             {countdown(k.cool_down_until, now)}
           </span>
         ) : freeRest ? (
-          <span class="countdown mono" title={`not used for :free models until ${dateTime(k.free_cool_down_until ?? null)}; paid models still go`} data-testid="key-free-cooldown">
-            free {countdown(k.free_cool_down_until ?? null, now)}
+          <span class="countdown mono" title={t('keys.free_until', { when: dateTime(k.free_cool_down_until ?? null) })} data-testid="key-free-cooldown">
+            {t('keys.free_countdown', { time: countdown(k.free_cool_down_until ?? null, now) })}
           </span>
         ) : (
           <span class="muted">—</span>
         )}
       </td>
-      <td data-label="Last error" class={`col-error${k.last_error ? '' : ' is-empty'}`}>
+      <td data-label={t('col.last_error')} class={`col-error${k.last_error ? '' : ' is-empty'}`}>
         {k.last_error ? <span class="error-text" title={k.last_error}>{k.last_error}</span> : <span class="muted">—</span>}
       </td>
       <td class="col-actions">
         <div class="actions">
           <button type="button" class="btn btn-small" disabled={busy} onClick={() => actions.toggleActive(k)} data-testid="key-toggle">
-            {k.status === 'active' ? 'Deactivate' : 'Activate'}
+            {k.status === 'active' ? t('keys.deactivate') : t('keys.activate')}
           </button>
           <button type="button" class="btn btn-small" disabled={busy} onClick={() => actions.check(k)} data-testid="key-check">
-            Check now
+            {t('keys.check_now')}
           </button>
           <button type="button" class="btn btn-small btn-danger-ghost" disabled={busy} onClick={() => actions.remove(k)} data-testid="key-delete">
-            Delete
+            {t('keys.delete')}
           </button>
         </div>
       </td>
@@ -192,7 +249,7 @@ function WeightCell({ k, actions }: { k: Key; actions: RowActions }) {
     }
     const n = Number(text);
     if (text === '' || !Number.isFinite(n)) {
-      setError('Enter a number.');
+      setError(t('keys.enter_number'));
       return false;
     }
     if (saving.current) return false;
@@ -218,7 +275,7 @@ function WeightCell({ k, actions }: { k: Key; actions: RowActions }) {
         step={1}
         class={`weight-input${error ? ' is-invalid' : ''}${saved ? ' is-saved' : ''}`}
         value={draft ?? String(k.weight)}
-        aria-label={`Weight of key ${k.masked}`}
+        aria-label={t('keys.weight_of', { key: k.masked })}
         aria-invalid={error ? true : undefined}
         data-testid="weight-input"
         onFocus={() => {

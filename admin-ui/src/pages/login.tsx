@@ -2,6 +2,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, errorText } from '../api';
 import { PATHS, navigate } from '../router';
+import { t } from '../i18n/i18n';
+import { LanguageSwitch } from '../lang-switch';
 
 export function LoginPage() {
   const [password, setPassword] = useState('');
@@ -37,12 +39,12 @@ export function LoginPage() {
       await api.login(password);
       navigate(PATHS.dashboard, { replace: true });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) setError('Wrong password.');
+      if (err instanceof ApiError && err.status === 401) setError(t('login.wrong'));
       else if (err instanceof ApiError && err.status === 429) {
         const secs = err.retryAfter ?? 60;
         setNow(Date.now());
         setRetryAt(Date.now() + secs * 1000);
-        setError('Too many attempts.');
+        setError(t('login.too_many'));
       } else setError(errorText(err));
       setPassword('');
       input.current?.focus();
@@ -56,11 +58,11 @@ export function LoginPage() {
       <form class="card login-card" onSubmit={submit} data-testid="login-form">
         <div class="login-head">
           <span class="brand-mark" aria-hidden="true">◆</span>
-          <h1>OpenRouter pool</h1>
-          <p class="muted">Sign in to manage the key pool.</p>
+          <h1>{t('app.brand')}</h1>
+          <p class="muted">{t('login.intro')}</p>
         </div>
         <label class="field">
-          <span class="field-label">Admin password</span>
+          <span class="field-label">{t('login.password')}</span>
           <input
             ref={input}
             type="password"
@@ -74,12 +76,13 @@ export function LoginPage() {
         </label>
         {error && (
           <div class="notice notice-error" role="alert" data-testid="login-error">
-            {waiting ? `Too many attempts, retry in ${left} s.` : error}
+            {waiting ? t('login.retry_in', { s: left }) : error}
           </div>
         )}
         <button type="submit" class="btn btn-primary btn-block" disabled={busy || waiting || !password} data-testid="login-submit">
-          {busy ? 'Signing in…' : 'Sign in'}
+          {busy ? t('login.signing_in') : t('login.sign_in')}
         </button>
+        <div class="login-lang"><LanguageSwitch /></div>
       </form>
     </main>
   );

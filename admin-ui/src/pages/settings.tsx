@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Settings, api, errorText } from '../api';
 import { Notice } from '../components';
+import { t, type MessageKey } from '../i18n/i18n';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
@@ -16,16 +17,16 @@ type NumberField =
   | 'free_requests_per_day'
   | 'wait_for_key_ms';
 
-const NUMBER_FIELDS: Array<{ name: NumberField; label: string; hint: string; min: number }> = [
-  { name: 'request_timeout_seconds', label: 'Request timeout (s)', hint: 'Upstream deadline for one non-streaming request.', min: 1 },
-  { name: 'key_failure_cooldown_seconds', label: 'Failure cooldown (s)', hint: 'Base cooldown for a failing key; grows with consecutive failures.', min: 0 },
-  { name: 'key_max_consecutive_failures', label: 'Max consecutive failures', hint: 'A key with this many failures in a row becomes inactive.', min: 1 },
-  { name: 'retry_with_new_key_count', label: 'Retries with a new key', hint: 'One request tries at most 1 + this many keys.', min: 0 },
-  { name: 'health_check_interval_seconds', label: 'Health check interval (s)', hint: 'How often inactive keys are probed.', min: 1 },
-  { name: 'free_requests_per_window', label: 'Free requests per key and window', hint: 'How many :free requests one key may send per window (OpenRouter allows 20 a minute); a limit OpenRouter names for a key wins.', min: 1 },
-  { name: 'free_window_seconds', label: 'Free window (s)', hint: 'The window the free requests above are counted in.', min: 1 },
-  { name: 'free_requests_per_day', label: 'Free requests per key and day', hint: 'The daily :free quota of one key (50, or 1000 once the account bought 10 credits).', min: 1 },
-  { name: 'wait_for_key_ms', label: 'Wait for a key (ms)', hint: 'A request no key can serve now waits this long for the earliest key to return; 0 answers at once.', min: 0 },
+const NUMBER_FIELDS: Array<{ name: NumberField; min: number }> = [
+  { name: 'request_timeout_seconds', min: 1 },
+  { name: 'key_failure_cooldown_seconds', min: 1 },
+  { name: 'key_max_consecutive_failures', min: 1 },
+  { name: 'retry_with_new_key_count', min: 0 },
+  { name: 'health_check_interval_seconds', min: 1 },
+  { name: 'free_requests_per_window', min: 1 },
+  { name: 'free_window_seconds', min: 1 },
+  { name: 'free_requests_per_day', min: 1 },
+  { name: 'wait_for_key_ms', min: 0 },
 ];
 
 type Form = Record<'default_model' | 'log_level' | NumberField, string>;
@@ -79,13 +80,13 @@ export function SettingsPage() {
     setError('');
     setSuccess('');
     if (password && password !== password2) {
-      setError('The two new admin passwords differ.');
+      setError(t('settings.passwords_differ'));
       return;
     }
     const body = changes();
     const names = Object.keys(body);
     if (!names.length) {
-      setSuccess('Nothing to save: no field changed.');
+      setSuccess(t('settings.nothing'));
       return;
     }
     setBusy(true);
@@ -95,7 +96,7 @@ export function SettingsPage() {
       setClearApiKey(false);
       setPassword('');
       setPassword2('');
-      setSuccess(`Saved: ${names.join(', ')}.`);
+      setSuccess(t('settings.saved', { names: names.join(', ') }));
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -112,8 +113,8 @@ export function SettingsPage() {
   if (!form || !loaded) {
     return (
       <section class="page">
-        <div class="page-head"><h1>Settings</h1></div>
-        {error ? <Notice tone="error" testid="settings-error">{error}</Notice> : <p class="muted">Loading settings…</p>}
+        <div class="page-head"><h1>{t('settings.title')}</h1></div>
+        {error ? <Notice tone="error" testid="settings-error">{error}</Notice> : <p class="muted">{t('common.loading')}</p>}
       </section>
     );
   }
@@ -123,69 +124,69 @@ export function SettingsPage() {
   return (
     <section class="page">
       <div class="page-head">
-        <h1>Settings</h1>
-        <span class="muted small">Changes apply at once and survive a restart.</span>
+        <h1>{t('settings.title')}</h1>
+        <span class="muted small">{t('settings.intro')}</span>
       </div>
       <form class="settings" onSubmit={submit} data-testid="settings-form" novalidate>
         <fieldset class="card">
-          <legend>Proxy</legend>
+          <legend>{t('settings.proxy')}</legend>
           <label class="field">
-            <span class="field-label">Default model</span>
+            <span class="field-label">{t('settings.default_model')}</span>
             <input type="text" value={form.default_model} onInput={set('default_model')} aria-invalid={bad('default_model')} data-testid="settings-default_model" spellcheck={false} />
-            <span class="field-hint">Used when a request has no <code>model</code>.</span>
+            <span class="field-hint">{t('settings.default_model_hint')} <code>model</code></span>
           </label>
           <div class="grid-2">
             {NUMBER_FIELDS.map((f) => (
               <label class="field" key={f.name}>
-                <span class="field-label">{f.label}</span>
+                <span class="field-label">{t(`settings.${f.name}` as MessageKey)}</span>
                 <input type="number" inputMode="numeric" min={f.min} step={1} value={form[f.name]} onInput={set(f.name)} aria-invalid={bad(f.name)} data-testid={`settings-${f.name}`} />
-                <span class="field-hint">{f.hint}</span>
+                <span class="field-hint">{t(`settings.${f.name}_hint` as MessageKey)}</span>
               </label>
             ))}
             <label class="field">
-              <span class="field-label">Log level</span>
+              <span class="field-label">{t('settings.log_level')}</span>
               <select value={form.log_level} onChange={set('log_level')} aria-invalid={bad('log_level')} data-testid="settings-log_level">
                 {levels.map((l) => <option key={l} value={l}>{l}</option>)}
               </select>
-              <span class="field-hint">Server log verbosity.</span>
+              <span class="field-hint">{t('settings.log_level_hint')}</span>
             </label>
           </div>
         </fieldset>
 
         <fieldset class="card">
-          <legend>Access</legend>
+          <legend>{t('settings.access')}</legend>
           <div class="field">
-            <span class="field-label">App API key</span>
+            <span class="field-label">{t('settings.app_api_key')}</span>
             <p class="field-state" data-testid="settings-app_api_key_set" data-set={String(loaded.app_api_key_set)}>
               {loaded.app_api_key_set
-                ? <><span class="badge badge-active">set</span> Clients must send <code>Authorization: Bearer &lt;key&gt;</code>.</>
-                : <><span class="badge badge-inactive">not set</span> The proxy is open to anyone who can reach it.</>}
+                ? <><span class="badge badge-active">{t('settings.set')}</span> {t('settings.clients_must')} <code>Authorization: Bearer &lt;key&gt;</code></>
+                : <><span class="badge badge-inactive">{t('settings.not_set')}</span> {t('settings.open')}</>}
             </p>
             <input
               type="password"
               autoComplete="new-password"
-              placeholder={loaded.app_api_key_set ? 'Leave empty to keep the current key' : 'Leave empty to keep the proxy open'}
+              placeholder={loaded.app_api_key_set ? t('settings.keep_key') : t('settings.keep_open')}
               value={apiKey}
               disabled={clearApiKey}
               onInput={(e) => setApiKey(e.currentTarget.value)}
-              aria-label="New app API key"
+              aria-label={t('settings.new_app_key')}
               aria-invalid={bad('app_api_key')}
               data-testid="settings-app_api_key"
             />
             {loaded.app_api_key_set && (
               <label class="check">
                 <input type="checkbox" checked={clearApiKey} onChange={(e) => setClearApiKey(e.currentTarget.checked)} data-testid="settings-app_api_key_clear" />
-                <span>Clear the app API key (open the proxy)</span>
+                <span>{t('settings.clear_key')}</span>
               </label>
             )}
           </div>
           <div class="grid-2">
             <label class="field">
-              <span class="field-label">New admin password</span>
-              <input type="password" autoComplete="new-password" placeholder="Leave empty to keep it" value={password} onInput={(e) => setPassword(e.currentTarget.value)} aria-invalid={bad('admin_password')} data-testid="settings-admin_password" />
+              <span class="field-label">{t('settings.new_password')}</span>
+              <input type="password" autoComplete="new-password" placeholder={t('settings.keep_password')} value={password} onInput={(e) => setPassword(e.currentTarget.value)} aria-invalid={bad('admin_password')} data-testid="settings-admin_password" />
             </label>
             <label class="field">
-              <span class="field-label">Repeat new password</span>
+              <span class="field-label">{t('settings.repeat_password')}</span>
               <input type="password" autoComplete="new-password" value={password2} disabled={!password} onInput={(e) => setPassword2(e.currentTarget.value)} data-testid="settings-admin_password_confirm" />
             </label>
           </div>
@@ -194,9 +195,9 @@ export function SettingsPage() {
         {error && <Notice tone="error" testid="settings-error" onClose={() => setError('')}>{error}</Notice>}
         {success && <Notice tone="success" testid="settings-success" onClose={() => setSuccess('')}>{success}</Notice>}
         <div class="form-actions">
-          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="settings-save">{busy ? 'Saving…' : 'Save settings'}</button>
+          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="settings-save">{busy ? t('settings.saving') : t('settings.save')}</button>
           <button type="button" class="btn btn-ghost" disabled={busy} onClick={() => { apply(loaded); setApiKey(''); setClearApiKey(false); setPassword(''); setPassword2(''); setError(''); setSuccess(''); }} data-testid="settings-reset">
-            Reset
+            {t('settings.reset')}
           </button>
         </div>
       </form>

@@ -3,9 +3,12 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api';
 import { Notice, useNow, usePolling } from '../components';
-import { fieldLabel, fieldValue, flatten, humanize, relTime } from '../format';
+import { dateTime, fieldLabel, fieldValue, flatten, humanize, relTime } from '../format';
+import { t, tMaybe } from '../i18n/i18n';
 
-const ORDER = ['uptime', 'version', 'versions', 'keys', 'key_counts', 'requests', 'counters', 'events', 'snapshot', 'snapshots', 'memory', 'event_loop', 'database', 'db'];
+const ORDER = ['uptime', 'version', 'versions', 'keys', 'key_counts', 'client_requests_24h', 'requests', 'credit', 'counters', 'request_log', 'events', 'snapshot', 'snapshots', 'memory', 'event_loop', 'database', 'db'];
+/** A card title or field label in the current language; the English words of its name otherwise. */
+const label = (name: string, fallback: () => string) => tMaybe(`field.${name}`) ?? fallback();
 const rank = (name: string) => {
   const i = ORDER.findIndex((o) => name === o || name.startsWith(`${o}_`));
   return i < 0 ? ORDER.length : i;
@@ -46,17 +49,18 @@ export function StatusPage() {
   return (
     <section class="page">
       <div class="page-head">
-        <h1>Status</h1>
-        <span class="muted small" data-testid="status-updated">{at ? `updated ${relTime(at, now)} · refreshes every 5 s` : ''}</span>
-        <button type="button" class="btn btn-small" onClick={load} data-testid="status-refresh">Refresh</button>
+        <h1>{t('status.title')}</h1>
+        <span class="muted small" data-testid="status-updated">{at ? t('status.updated', { when: relTime(at, now) }) : ''}</span>
+        <button type="button" class="btn btn-small" onClick={load} data-testid="status-refresh">{t('common.refresh')}</button>
       </div>
-      {error && <Notice tone="error" testid="status-error">Could not load the status: {error}</Notice>}
-      {!data && !error && <p class="muted">Loading status…</p>}
+      <p class="muted small" data-testid="status-timezone">{t('status.timezone', { tz: Intl.DateTimeFormat().resolvedOptions().timeZone, now: dateTime(now) })}</p>
+      {error && <Notice tone="error" testid="status-error">{t('status.load_error', { error })}</Notice>}
+      {!data && !error && <p class="muted">{t('common.loading')}</p>}
       {data && (
         <div class="cards">
-          {scalars.length > 0 && <StatusCard title="Service" name="service" rows={scalars} now={now} />}
+          {scalars.length > 0 && <StatusCard title={t('status.service')} name="service" rows={scalars} now={now} />}
           {groups.map(([name, value]) => (
-            <StatusCard key={name} title={humanize(name)} name={name} rows={flatten(value)} prefix={name} now={now} />
+            <StatusCard key={name} title={label(name, () => humanize(name))} name={name} rows={flatten(value)} prefix={name} now={now} />
           ))}
         </div>
       )}
@@ -71,7 +75,7 @@ function StatusCard(props: { title: string; name: string; rows: Array<[string, u
       <dl class="kv">
         {props.rows.map(([k, v]) => (
           <div class="kv-row" key={k} data-field={props.prefix ? `${props.prefix}.${k}` : k}>
-            <dt>{fieldLabel(k.replace(/\./g, ' '))}</dt>
+            <dt>{label(props.prefix ? `${props.prefix}.${k}` : k, () => label(k, () => fieldLabel(k.replace(/\./g, ' '))))}</dt>
             <dd>{fieldValue(props.prefix ? `${props.prefix}.${k}` : k, v, props.now)}</dd>
           </div>
         ))}

@@ -1,0 +1,249 @@
+// Every SQL statement of the request log: batched inserts, filtered pages newest first, a streamed
+// export, per-bucket aggregates for the charts, per-key success counts, and retention.
+
+import type { Knex } from 'knex';
+import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/entry';
+import { latencyBin } from '../request-log/latency-bins';
+import type { Database } from './database';
+
+export interface RequestFilter {
+  keyId?: string; model?: string; status?: number | 'ok' | 'error'; outcome?: RequestOutcome;
+  since?: number; until?: number;
+}
+
+/** A stored request, as plain data (keys_tried decoded). */
+export interface StoredRequest extends Omit<RequestSummary, 'keys_tried'> { id: number; keys_tried: KeyTried[] }
+
+export interface BucketRow {
+  t: number; outcome: RequestOutcome; requests: number; input_tokens: number; output_tokens: number; cost: number;
+}
+
+interface Row {
+  id: number; at: number; route: string; model: string; stream: number | boolean; status: number; ok: number | boolean;
+  outcome: string; attempts: number; key_id: string | null; keys_tried: string; latency_ms: number; ttfb_ms: number | null;
+  input_tokens: number; output_tokens: number; cost: number | null; client: string;
+}
+
+const MINUTE = 60_000;
+const CHUNK = 200; // rows per INSERT: well under SQLite's bound-variable limit
+
+function toRow(s: RequestSummary): Record<string, unknown> {
+  return {
+    at: s.at, route: s.route, model: s.model.slice(0, 200), stream: s.stream, status: s.status, ok: s.outcome === 'ok',
+    outcome: s.outcome, attempts: s.attempts, key_id: s.key_id, keys_tried: JSON.stringify(s.keys_tried),
+    latency_ms: s.latency_ms, ttfb_ms: s.ttfb_ms, input_tokens: s.input_tokens, output_tokens: s.output_tokens,
+    cost: s.cost, client: s.client.slice(0, 64),
+  };
+}
+
+const COLUMNS = ['id', 'at', 'route', 'model', 'stream', 'status', 'outcome', 'attempts', 'key_id', 'keys_tried',
+  'latency_ms', 'ttfb_ms', 'input_tokens', 'output_tokens', 'cost', 'client'].map((c) => `r.${c}`);
+
+export class RequestLogStore {
+  constructor(private readonly db: Database) {}
+
+  private get knex(): Knex { return this.db.knex; }
+
+  /** One transaction per batch: the requests (multi-row inserts), then every key each one tried. */
+  async insert(batch: readonly RequestSummary[]): Promise<void> {
+    if (batch.length === 0) return;
+    const step = await this.idStep();
+    await this.knex.transaction(async (trx) => {
+      const tried: { request_id: number; key_id: string; at: number; outcome: string }[] = [];
+      for (let i = 0; i < batch.length; i += CHUNK) {
+        const part = batch.slice(i, i + CHUNK);
+        const ids = step === null ? await this.insertOneByOne(trx, part) : await this.insertMany(trx, part, step);
+        part.forEach((s, j) => {
+          const seen = new Set<string>(); // one request never tries a key twice; keep the first if it did
+          for (const k of s.keys_tried) {
+            if (seen.has(k.id)) continue;
+            seen.add(k.id);
+            tried.push({ request_id: ids[j], key_id: k.id, at: s.at, outcome: k.outcome });
+          }
+        });
+      }
+      for (let i = 0; i < tried.length; i += CHUNK * 2) await trx('request_keys').insert(tried.slice(i, i + CHUNK * 2));
+      await this.addRollups(trx, batch);
+    });
+  }
+
+  /** Adds the batch to the per-minute rollups: an upsert that adds, so concurrent writers sum up. */
+  private async addRollups(trx: Knex.Transaction, batch: readonly RequestSummary[]): Promise<void> {
+    const minutes = new Map<string, [number, string, number, number, number, number]>();
+    const bins = new Map<string, [number, number, number]>();
+    for (const s of batch) {
+      const minute = s.at - (s.at % MINUTE);
+      const m = minutes.get(`${minute}|${s.outcome}`) ?? [minute, s.outcome, 0, 0, 0, 0];
+      m[2]++; m[3] += s.input_tokens; m[4] += s.output_tokens; m[5] += s.cost ?? 0;
+      minutes.set(`${minute}|${s.outcome}`, m);
+      const bin = latencyBin(s.latency_ms);
+      const b = bins.get(`${minute}|${bin}`) ?? [minute, bin, 0];
+      b[2]++;
+      bins.set(`${minute}|${bin}`, b);
+    }
+    const sqlite = this.db.type === 'sqlite';
+    const add = (cols: string[]) => cols.map((c) => (sqlite ? `${c} = ${c} + excluded.${c}` : `${c} = ${c} + VALUES(${c})`)).join(', ');
+    const upsert = async (table: string, cols: string[], keys: string[], rows: unknown[][]) => {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK);
+        const values = part.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ');
+        const tail = sqlite ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET` : 'ON DUPLICATE KEY UPDATE';
+        const sums = cols.filter((c) => !keys.includes(c));
+        await trx.raw(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ${tail} ${add(sums)}`, part.flat() as Knex.Value[]);
+      }
+    };
+    await upsert('request_minutes', ['minute', 'outcome', 'requests', 'input_tokens', 'output_tokens', 'cost'], ['minute', 'outcome'], [...minutes.values()]);
+    await upsert('request_minute_latency', ['minute', 'bin', 'n'], ['minute', 'bin'], [...bins.values()]);
+  }
+
+  /** A multi-row insert's ids are consecutive (SQLite: one writer; MySQL: auto-inc lock mode 0 or 1). */
+  private async insertMany(trx: Knex.Transaction, part: readonly RequestSummary[], step: number): Promise<number[]> {
+    const [id] = await trx('request_log').insert(part.map(toRow));
+    // SQLite reports the last id, MySQL the first.
+    const first = this.db.type === 'sqlite' ? Number(id) - (part.length - 1) * step : Number(id);
+    return part.map((_, j) => first + j * step);
+  }
+
+  private async insertOneByOne(trx: Knex.Transaction, part: readonly RequestSummary[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const s of part) ids.push(Number((await trx('request_log').insert(toRow(s)))[0]));
+    return ids;
+  }
+
+  private step: Promise<number | null> | null = null;
+
+  /** The id step of a multi-row insert, or null when its ids may interleave with another writer's. */
+  private idStep(): Promise<number | null> {
+    if (this.db.type === 'sqlite') return Promise.resolve(1);
+    this.step ??= this.knex.raw('SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS inc').then((r) => {
+      const row = (r as [{ mode: number; inc: number }[]])[0][0];
+      return Number(row.mode) <= 1 ? Number(row.inc) : null;
+    }, () => null);
+    return this.step;
+  }
+
+  /** One page, newest first. */
+  async page(f: RequestFilter, limit: number, offset: number): Promise<StoredRequest[]> {
+    const rows = await this.select(f).orderBy([{ column: orderAt(f), order: 'desc' }, { column: orderId(f), order: 'desc' }])
+      .limit(limit).offset(offset);
+    return (rows as Row[]).map(decode);
+  }
+
+  async count(f: RequestFilter): Promise<number> {
+    const q = f.keyId !== undefined ? this.keyBase(f, false).count({ n: '*' }) : this.base(f).count({ n: '*' });
+    const [row] = await q;
+    return Number((row as { n: number | string }).n);
+  }
+
+  /** Every matching row, newest first, in chunks (keyset paging: constant cost per chunk). */
+  async *stream(f: RequestFilter, chunk = 1000): AsyncGenerator<StoredRequest[]> {
+    let cursor: { at: number; id: number } | null = null;
+    for (;;) {
+      const q = this.select(f).orderBy([{ column: orderAt(f), order: 'desc' }, { column: orderId(f), order: 'desc' }]).limit(chunk);
+      if (cursor) {
+        const c: { at: number; id: number } = cursor;
+        q.where((w) => w.where(orderAt(f), '<', c.at).orWhere((x) => x.where(orderAt(f), c.at).andWhere(orderId(f), '<', c.id)));
+      }
+      const rows = (await q as Row[]).map(decode);
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < chunk) return;
+      const last = rows[rows.length - 1];
+      cursor = { at: last.at, id: last.id };
+    }
+  }
+
+  /** Requests, tokens and cost per time bucket and outcome since `since` (from the minute rollups). */
+  async buckets(since: number, bucketMs: number): Promise<BucketRow[]> {
+    const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
+    const rows = await this.knex('request_minutes').where('minute', '>=', since)
+      .select({ t, outcome: 'outcome' })
+      .sum({ requests: 'requests', input_tokens: 'input_tokens', output_tokens: 'output_tokens', cost: 'cost' })
+      .groupByRaw('1, 2');
+    return (rows as Record<string, unknown>[]).map((r) => ({
+      t: Number(r.t), outcome: r.outcome as RequestOutcome, requests: Number(r.requests),
+      input_tokens: Number(r.input_tokens ?? 0), output_tokens: Number(r.output_tokens ?? 0), cost: Number(r.cost ?? 0),
+    }));
+  }
+
+  /** The latency histogram per time bucket since `since`: requests per bin of LATENCY_EDGES. */
+  async latencyHistogram(since: number, bucketMs: number): Promise<{ t: number; bin: number; n: number }[]> {
+    const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
+    const rows = await this.knex('request_minute_latency').where('minute', '>=', since).select({ t, bin: 'bin' }).sum({ n: 'n' }).groupByRaw('1, 2');
+    return (rows as Record<string, unknown>[]).map((r) => ({ t: Number(r.t), bin: Number(r.bin), n: Number(r.n) }));
+  }
+
+  /** Per key, attempts by outcome since `since`: success rates and requests in the last 24 h. */
+  async keyOutcomes(since: number): Promise<{ key_id: string; outcome: RequestOutcome; n: number }[]> {
+    const rows = await this.knex('request_keys').where('at', '>=', since).select('key_id', 'outcome').count({ n: '*' }).groupBy('key_id', 'outcome');
+    return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), outcome: r.outcome as RequestOutcome, n: Number(r.n) }));
+  }
+
+  /** Attempts per key and time bucket since `since`, for the given keys (the key table's trend). */
+  async keyTrends(ids: readonly string[], since: number, bucketMs: number): Promise<{ key_id: string; t: number; n: number }[]> {
+    if (ids.length === 0) return [];
+    const t = this.knex.raw('(at - (at % ?))', [bucketMs]);
+    const rows = await this.knex('request_keys').whereIn('key_id', ids as string[]).where('at', '>=', since)
+      .select({ key_id: 'key_id', t }).count({ n: '*' }).groupByRaw('1, 2');
+    return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), t: Number(r.t), n: Number(r.n) }));
+  }
+
+  /** Deletes rows older than `before`, `chunk` at a time so writers are never blocked for long. */
+  async prune(before: number, chunk = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = (await this.knex('request_log').where('at', '<', before).select('id').limit(chunk)).map((r: { id: number }) => r.id);
+      if (ids.length === 0) break;
+      await this.knex.transaction(async (trx) => {
+        await trx('request_keys').whereIn('request_id', ids).delete();
+        await trx('request_log').whereIn('id', ids).delete();
+      });
+      total += ids.length;
+      if (ids.length < chunk) break;
+    }
+    await this.knex('request_minutes').where('minute', '<', before - (before % MINUTE)).delete();
+    await this.knex('request_minute_latency').where('minute', '<', before - (before % MINUTE)).delete();
+    return total;
+  }
+
+  private select(f: RequestFilter): Knex.QueryBuilder {
+    if (f.keyId !== undefined) return this.keyBase(f, true).select(COLUMNS);
+    return this.base(f).select(COLUMNS);
+  }
+
+  /** The filters on request_log itself. */
+  private base(f: RequestFilter, q: Knex.QueryBuilder = this.knex('request_log as r'), at = 'r.at'): Knex.QueryBuilder {
+    if (f.model !== undefined) q.where('r.model', f.model);
+    if (f.outcome !== undefined) q.where('r.outcome', f.outcome);
+    if (f.status === 'ok') q.where('r.ok', true);
+    else if (f.status === 'error') q.where('r.ok', false);
+    else if (f.status !== undefined) q.where('r.status', f.status);
+    if (f.since !== undefined) q.where(at, '>=', f.since);
+    if (f.until !== undefined) q.where(at, '<', f.until);
+    return q;
+  }
+
+  /** Driven by request_keys' (key_id, at) index; the other filters apply to the joined rows. */
+  private keyBase(f: RequestFilter, join: boolean): Knex.QueryBuilder {
+    const q = this.knex('request_keys as k').where('k.key_id', f.keyId as string);
+    if (f.since !== undefined) q.where('k.at', '>=', f.since);
+    if (f.until !== undefined) q.where('k.at', '<', f.until);
+    const rest = { ...f, since: undefined, until: undefined };
+    if (!join && rest.model === undefined && rest.outcome === undefined && rest.status === undefined) return q;
+    return this.base(rest, q.join('request_log as r', 'r.id', 'k.request_id'));
+  }
+}
+
+const orderAt = (f: RequestFilter) => (f.keyId !== undefined ? 'k.at' : 'r.at');
+const orderId = (f: RequestFilter) => (f.keyId !== undefined ? 'k.request_id' : 'r.id');
+
+function decode(r: Row): StoredRequest {
+  let tried: KeyTried[] = [];
+  try { tried = JSON.parse(r.keys_tried) as KeyTried[]; } catch { /* a damaged row still lists */ }
+  return {
+    id: Number(r.id), at: Number(r.at), route: r.route, model: r.model, stream: Boolean(r.stream), status: r.status,
+    outcome: r.outcome as RequestOutcome, attempts: r.attempts, key_id: r.key_id, keys_tried: tried,
+    latency_ms: r.latency_ms, ttfb_ms: r.ttfb_ms, input_tokens: r.input_tokens, output_tokens: r.output_tokens,
+    cost: r.cost === null ? null : Number(r.cost), client: r.client,
+  };
+}

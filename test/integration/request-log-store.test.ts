@@ -1,0 +1,110 @@
+// The request log's SQL on SQLite and on MySQL (MariaDB here): batched inserts keep every row with the
+// keys it tried, pages and counts honour each filter, the export walks every row once, buckets add
+// up, and pruning removes old requests together with their keys.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../src/store/database';
+import { RequestLogStore } from '../../src/store/request-log-store';
+import type { RequestSummary } from '../../src/request-log/entry';
+import { latencyBin } from '../../src/request-log/latency-bins';
+import { freshMysqlDatabase, MYSQL, mysqlAvailable } from '../helpers/mysql';
+
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+const NO_MYSQL = { host: '', port: 0, database: '', user: '', password: '' };
+
+function summary(i: number): RequestSummary {
+  const ok = i % 4 !== 0;
+  const tried = ok ? [{ id: `k${i % 3}`, outcome: 'ok' as const }] : [{ id: 'k0', outcome: 'transient' as const }, { id: 'k9', outcome: 'rate_limit' as const }];
+  return {
+    at: T0 + i * 1000, route: '/v1/chat/completions', model: i % 2 ? 'a/one' : 'b/two', stream: i % 5 === 0,
+    status: ok ? 200 : 502, outcome: ok ? 'ok' : 'rate_limit', attempts: tried.length, key_id: tried.at(-1)!.id, keys_tried: tried,
+    latency_ms: 10 + i, ttfb_ms: 5, input_tokens: 10, output_tokens: ok ? 3 : 0, cost: ok ? 0.001 : null, client: '10.0.0.1',
+  };
+}
+
+for (const dialect of ['sqlite', 'mysql'] as const) {
+  const t = suite<{ db: Database; store: RequestLogStore; cleanup: () => Promise<void> }>(`request log store (${dialect})`);
+  let skip = false;
+  t.before(async (ctx) => {
+    if (dialect === 'mysql') {
+      if (!(await mysqlAvailable())) { skip = true; return; }
+      const fresh = await freshMysqlDatabase();
+      ctx.db = await openDatabase({ dbType: 'mysql', sqlitePath: '', mysql: { ...MYSQL, database: fresh.database } });
+      ctx.cleanup = async () => { await ctx.db.knex.destroy(); await fresh.drop(); };
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'orp-rl-'));
+      ctx.db = await openDatabase({ dbType: 'sqlite', sqlitePath: join(dir, 'k.db'), mysql: NO_MYSQL });
+      ctx.cleanup = async () => { await ctx.db.knex.destroy(); rmSync(dir, { recursive: true, force: true }); };
+    }
+    ctx.store = new RequestLogStore(ctx.db);
+    // 450 rows: more than one INSERT chunk, so the ids of later chunks are checked too.
+    await ctx.store.insert(Array.from({ length: 450 }, (_, i) => summary(i)));
+  });
+  t.after(async (ctx) => { if (!skip) await ctx.cleanup(); });
+
+  t('every row is stored with the keys it tried, newest first', async ({ store }) => {
+    if (skip) return;
+    assert.is(await store.count({}), 450);
+    const page = await store.page({}, 10, 0);
+    assert.equal(page.map((r) => r.at), Array.from({ length: 10 }, (_, i) => T0 + (449 - i) * 1000));
+    assert.equal(page[0].keys_tried, summary(449).keys_tried);
+    const failed = (await store.page({ status: 'error' }, 100, 0))[0];
+    assert.equal(failed.keys_tried, [{ id: 'k0', outcome: 'transient' }, { id: 'k9', outcome: 'rate_limit' }]);
+    assert.is(failed.cost, null);
+    assert.is(failed.stream, ((failed.at - T0) / 1000) % 5 === 0);
+  });
+
+  t('filters: key (any key tried), model, status, outcome, time', async ({ store }) => {
+    if (skip) return;
+    assert.is(await store.count({ keyId: 'k9' }), 113); // every 4th of 450
+    assert.ok((await store.page({ keyId: 'k9' }, 200, 0)).every((r) => r.keys_tried.some((k) => k.id === 'k9')));
+    assert.is(await store.count({ keyId: 'k0', status: 'ok' }), 112); // i % 3 == 0 and i % 4 != 0
+    assert.is((await store.page({ keyId: 'k0', status: 'ok' }, 500, 0)).length, 112);
+    assert.is(await store.count({ model: 'a/one' }), 225);
+    assert.is(await store.count({ status: 502 }), 113);
+    assert.is(await store.count({ status: 'ok' }), 337);
+    assert.is(await store.count({ outcome: 'rate_limit', model: 'b/two' }), 113);
+    assert.is(await store.count({ since: T0 + 100_000, until: T0 + 200_000 }), 100);
+    assert.is(await store.count({ keyId: 'k9', since: T0 + 100_000, until: T0 + 200_000 }), 25);
+    const second = await store.page({ model: 'a/one' }, 5, 5);
+    assert.equal(second.map((r) => r.at), [439, 437, 435, 433, 431].map((i) => T0 + i * 1000));
+  });
+
+  t('the export walks every matching row once, in page order', async ({ store }) => {
+    if (skip) return;
+    const seen: number[] = [];
+    for await (const chunk of store.stream({ model: 'b/two' }, 37)) seen.push(...chunk.map((r) => r.id));
+    assert.is(seen.length, 225);
+    assert.is(new Set(seen).size, 225);
+    assert.equal(seen, (await store.page({ model: 'b/two' }, 500, 0)).map((r) => r.id));
+  });
+
+  t('buckets and latency histogram add up', async ({ store }) => {
+    if (skip) return;
+    const rows = await store.buckets(T0, 60_000);
+    assert.is(rows.reduce((a, r) => a + r.requests, 0), 450);
+    assert.ok(Math.abs(rows.reduce((a, r) => a + r.cost, 0) - 0.337) < 1e-9);
+    const hist = await store.latencyHistogram(T0, 60_000);
+    assert.is(hist.reduce((a, h) => a + h.n, 0), 450);
+    assert.is(hist.filter((h) => h.bin === latencyBin(10)).reduce((a, h) => a + h.n, 0), 15); // latency 10..24
+    assert.equal((await store.buckets(T0, 3_600_000)).map((r) => r.t), [T0, T0]); // two outcomes, one hour
+    const perKey = await store.keyOutcomes(T0);
+    assert.is(perKey.find((r) => r.key_id === 'k9')?.n, 113);
+  });
+
+  t('pruning removes old requests and their keys', async ({ store }) => {
+    if (skip) return;
+    assert.is(await store.prune(T0 + 100_000, 30), 100);
+    assert.is(await store.count({}), 350);
+    assert.is(await store.count({ keyId: 'k9', until: T0 + 100_000 }), 0);
+    assert.is(await store.count({ keyId: 'k9' }), 88);
+    assert.is((await store.buckets(0, 60_000)).reduce((a, r) => a + r.requests, 0), 390); // only whole minutes before the cut go
+    assert.is((await store.latencyHistogram(0, 60_000)).reduce((a, r) => a + r.n, 0), 390);
+  });
+
+  t.run();
+}
