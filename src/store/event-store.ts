@@ -89,13 +89,13 @@ export class EventStore {
    * by number first finds its starting seq on the index alone, without reading the skipped rows.
    */
   async page(q: AuditQuery): Promise<{ events: StoredEvent[]; total: number; nextBefore: number | null }> {
-    const base = () => {
-      let b = this.knex('key_events');
-      if (q.keyId) b = b.where('key_id', q.keyId);
-      if (q.type) b = b.where('type', q.type);
-      if (q.types) b = b.whereIn('type', q.types as EventType[]);
+    const filter = <B extends Knex.QueryBuilder>(b: B): B => {
+      if (q.keyId) b.where('key_id', q.keyId);
+      if (q.type) b.where('type', q.type);
+      if (q.types) b.whereIn('type', q.types as EventType[]);
       return b;
     };
+    const base = () => filter(this.knex('key_events'));
     const [{ n }] = (await base().count({ n: '*' })) as unknown as { n: number | string }[];
     let before = q.before;
     if (before === undefined && q.page > 1) {
@@ -103,7 +103,7 @@ export class EventStore {
       before = start ? Number(start.seq) + 1 : 0;
     }
     const rows = before === 0 ? [] : await EventRow.query(this.knex)
-      .modify((b) => { if (q.keyId) b.where('key_id', q.keyId); if (q.type) b.where('type', q.type); if (before !== undefined) b.where('seq', '<', before); })
+      .modify((b) => { filter(b as unknown as Knex.QueryBuilder); if (before !== undefined) b.where('seq', '<', before); })
       .orderBy('seq', 'desc').limit(q.limit);
     const events: StoredEvent[] = [];
     for (const r of rows) {

@@ -60,7 +60,8 @@ t('a bulk action over a filter lists its changes first, then changes exactly the
 
   assert.is((await c.post('/admin/keys/bulk', { action: 'deactivate', filter: { label: 'paid', q: ids[3] } })).json.changed, 1);
   assert.is(keys(s)[ids[3]].active, false);
-  const inactive = await c.post('/admin/keys/bulk', { action: 'add_label', label: 'broken', filter: { status: 'inactive' } });
+  // The admin's Deactivate disables the key (no probe brings it back).
+  const inactive = await c.post('/admin/keys/bulk', { action: 'add_label', label: 'broken', filter: { status: 'disabled' } });
   assert.is(inactive.json.changed, 1);
   assert.equal(keys(s)[ids[3]].labels, ['team-a', 'paid', 'broken']);
   assert.is((await c.post('/admin/keys/bulk', { action: 'activate', ids: [ids[3], ids[4]] })).json.changed, 1);

@@ -234,8 +234,9 @@ t('POST /admin/keys/:id/check probes the key now and brings a working key back',
   assert.is(spent.json.status, 'inactive', 'a spent key stays inactive');
 
   // A cooling key that passes the check is back at once; a key the admin disabled stays disabled.
+  // A check that shows credit again brings the spent key back (an Activate alone cannot: its credit is still spent).
   up.keyInfo(secret, { status: 200, limit_remaining: 5 });
-  await c.call('PATCH', `/admin/keys/${k.id}`, { active: true });
+  assert.is((await c.post(`/admin/keys/${k.id}/check`)).json.status, 'active');
   const now = s.rt.projection.now();
   s.rt.projection.record({ type: 'KeyCooled', at: now, key_id: k.id, actor: 'proxy', data: { until: now + 600_000, seconds: 600 } });
   assert.is((await c.get(`/admin/key-status?q=${k.id}`)).json.keys[0].status, 'cooling');
@@ -246,7 +247,7 @@ t('POST /admin/keys/:id/check probes the key now and brings a working key back',
   assert.is(still.json.status, 'disabled', 'only Activate brings back a key the admin disabled');
   await s.rt.projection.flush();
   const probed = (await s.rt.events.page({ page: 1, limit: 10, keyId: k.id, type: 'KeyProbed' })).events;
-  assert.is(probed.length, 4);
+  assert.is(probed.length, 5);
   assert.is((await c.post('/admin/keys/ffffffffffffffff/check')).status, 404);
 });
 
