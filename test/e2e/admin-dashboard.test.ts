@@ -52,12 +52,15 @@ t('log in and add keys; the report names each bad line', async (ctx) => {
   await page.waitForURL('**/admin/dashboard**');
   await page.waitForSelector(id('key-empty'));
   const lines = Array.from({ length: 30 }, (_, i) => fakeKey(1000 + i, i === 0 ? 'ab12' : '') + (i === 1 ? ':5' : ''));
+  lines[29] = 'sk-elsewhere-not-an-openrouter-key-0029'; // added, with a warning
   await page.fill(id('add-keys-input'), `${lines.join('\n')}\nnot a key\n${lines[2]}`);
   await page.click(id('add-keys-submit'));
   await page.waitForSelector(id('add-report'));
   assert.match(await page.textContent(id('add-report-added')) ?? '', '30');
   assert.match(await page.textContent(id('add-report-duplicates')) ?? '', '1');
   assert.match(await page.textContent(id('add-report-invalid')) ?? '', '1');
+  assert.match(await page.textContent(id('add-report-warning')) ?? '', 'line 30: sk-elsewher…0029');
+  assert.match(await page.textContent(id('add-report-warning')) ?? '', 'does not look like an OpenRouter key');
   const messages = await page.locator(id('add-report-message')).allTextContents();
   assert.ok(messages.some((m) => m.includes('line 31')), `line 31 named in ${JSON.stringify(messages)}`);
   assert.is(await page.inputValue(id('add-keys-input')), 'not a key', 'only the line to fix stays in the box, not the keys just added');
