@@ -8,8 +8,6 @@ import type { FreeLimits } from '../domain/free-pacer';
 import type { Projection } from '../projection/projection';
 import { LIVE_SETTINGS, type LiveKey, type LiveName, type LiveValues } from './settings-table';
 
-export { LIVE_SETTINGS, type LiveName as LiveSettingName } from './settings-table';
-
 // One getter per live setting, defined from the table once, on the prototype.
 export interface LiveSettings extends Readonly<Pick<Config, LiveKey>> {}
 
