@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { cpus } from 'node:os';
 import { request } from 'undici';
 
 export interface Service {
@@ -93,4 +94,29 @@ export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+function cpuTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total }; // idle and iowait are not busy
+}
+
+/** How many cores the whole machine kept busy over the next `ms` (Linux, from /proc/stat). */
+export async function machineBusyCores(ms: number): Promise<number> {
+  const a = cpuTicks();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = cpuTicks();
+  return b.total > a.total ? ((b.busy - a.busy) / (b.total - a.total)) * cpus().length : 0;
+}
+
+/**
+ * Waits, at most `maxMs`, for a second in which the machine is busy with less than `cores` cores
+ * (other people's work skews every figure). Returns the last figure seen.
+ */
+export async function waitForQuiet(cores: number, maxMs: number): Promise<number> {
+  const end = Date.now() + maxMs;
+  let busy = await machineBusyCores(1000);
+  while (busy >= cores && Date.now() < end) busy = await machineBusyCores(1000);
+  return busy;
 }

@@ -29,26 +29,26 @@ const BODY = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'u
 const KEYS = 'k1:1,k2:3';
 const say = (s: string) => console.log(s);
 
-interface Upstream { svc: Service; url: string }
-interface Proxy { svc: Service; origin: string; dir: string }
+export interface Upstream { svc: Service; url: string }
+export interface Proxy { svc: Service; origin: string; dir: string }
 
-async function startMock(extra: string[]): Promise<Upstream> {
+export async function startMock(extra: string[]): Promise<Upstream> {
   const svc = spawnService('mock upstream', ['-r', 'tsx/cjs', 'scripts/mock-upstream.ts', '--port', '0', '--quiet', ...extra], {}, ROOT);
   const m = await waitForOutput(svc, /listening: (http:\/\/127\.0\.0\.1:\d+\/api\/v1)/, 20_000);
   return { svc, url: m[1] };
 }
 
 /** How the proxy process is started: compiled output, or the sources under tsx (same code, no type-check). */
-function proxyEntry(dist: boolean): string[] {
+export function proxyEntry(dist: boolean): string[] {
   const other = argValue('entry'); // another entry point, e.g. an older build to compare with
   if (other) return ['-r', 'tsx/cjs', other];
   return dist ? ['dist/src/main.js'] : ['-r', 'tsx/cjs', 'src/main.ts'];
 }
 
-async function startProxy(upstream: string, o: { dist: boolean; nodeArgs?: string[] }): Promise<Proxy> {
+export async function startProxy(upstream: string, o: { dist: boolean; nodeArgs?: string[]; entry?: string[] }): Promise<Proxy> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'orp-bench-proxy-'));
-  const entry = proxyEntry(o.dist);
+  const entry = o.entry ?? proxyEntry(o.dist);
   const svc = spawnService('proxy', [...(o.nodeArgs ?? []), ...entry], {
     PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production',
     DB_TYPE: 'sqlite', DB_CONNECTION_STRING_SQLITE: join(dir, 'bench.db'),
@@ -60,13 +60,13 @@ async function startProxy(upstream: string, o: { dist: boolean; nodeArgs?: strin
   return { svc, origin, dir };
 }
 
-async function stopProxy(p: Proxy): Promise<void> {
+export async function stopProxy(p: Proxy): Promise<void> {
   await p.svc.stop();
   rmSync(p.dir, { recursive: true, force: true });
 }
 
 /** One real request through the proxy: the benchmark refuses to run against a proxy that does not serve. */
-async function checkServes(origin: string): Promise<void> {
+export async function checkServes(origin: string): Promise<void> {
   const pool = new Pool(origin, { connections: 1 });
   try {
     const r = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: BODY });

@@ -1,5 +1,6 @@
 // GET /metrics: Prometheus text from the runtime's registry. Counts every response by route and
-// status; the gauges that describe the projection are read when scraped, not kept up to date per event.
+// status (one onResponse hook for the whole app); the gauges that describe the projection are read
+// when scraped, not kept up to date per event.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -11,17 +12,19 @@ import { sendError } from './errors';
 export function registerMetrics(app: FastifyInstance, rt: Runtime): void {
   const m = rt.metrics;
 
-  // The route template keeps the label set small: /admin/keys/:id, never one series per id.
-  // /v1 routes are counted by the proxy's own scope (src/proxy/routes.ts).
-  const counters = new Map<string, { inc(): void }>();
+  // Every response, /v1 included, is counted by this one hook. The route template keeps the label set
+  // small: /admin/keys/:id, never one series per id. Children are looked up by route, then status, so
+  // counting allocates nothing. The raw status: hijacked streams write it themselves.
+  const counters = new Map<string, Map<number, { inc(): void }>>();
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    if (!route.startsWith('/v1/') && !route.startsWith('/api/v1/')) {
-      const k = `${reply.statusCode} ${route}`;
-      let c = counters.get(k);
-      if (!c) counters.set(k, (c = m.requests.labels(route, String(reply.statusCode))));
-      c.inc();
-    }
+    const status = reply.raw.statusCode;
+    let byStatus = counters.get(route);
+    if (!byStatus) counters.set(route, (byStatus = new Map()));
+    let c = byStatus.get(status);
+    // /api/v1 counts as /v1: one series per proxy route, whichever base URL the client uses
+    if (!c) byStatus.set(status, (c = m.requests.labels(route.startsWith('/api/v1/') ? route.slice(4) : route, String(status))));
+    c.inc();
     done();
   });
 

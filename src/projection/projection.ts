@@ -1,6 +1,9 @@
 // The one module that owns the RxJS pipeline folding the event log into the in-memory projection.
 // Proxy and probe outcomes are folded at once and appended in batches; admin commands are appended
 // first and folded when durable. Request code reads `state` and picks through `index` synchronously.
+// The fold itself is a plain call; subscribers of `folded` hear commands and other replicas' events as
+// they are folded, and this process's outcomes once per flush (coalesced, as written), never inside a
+// proxy request.
 
 import { Subject, type Observable } from 'rxjs';
 import { decideCooldownEnd } from '../domain/decide-key';
@@ -53,8 +56,9 @@ export class Projection {
     eventsSinceSnapshot: 0, lastSnapshotAt: null, lastSnapshotSeq: 0, pending: 0,
   };
   private tracked = new SeqTracker();
-  private readonly fold$ = new Subject<Folded>();
   private readonly folded$ = new Subject<Folded>();
+  /** Typed hooks called right after each local outcome is folded (the replica's reconciler). */
+  private readonly localFoldHooks: ((keyId: string, record: number) => void)[] = [];
   private readonly appended$ = new Subject<{ events: number; ms: number }>();
   private readonly pending = new PendingBatch();
   private writing: Promise<unknown> = Promise.resolve();
@@ -80,24 +84,49 @@ export class Projection {
     this.random = o.random ?? Math.random;
     this.log = o.log ?? silentLog;
     this.free = new FreeSelection(o.freeLimits);
-    // The fold never errors out: an exception in one event is logged and the stream goes on.
-    this.fold$.subscribe((f) => {
-      try {
-        this.state = evolve(this.state, f.event);
-        this.stats.folded++;
-        this.stats.eventsSinceSnapshot++;
-        if (f.event.key_id) this.reindex(f.event.key_id);
-        else if (f.event.type === 'SettingsChanged') this.free.settingsChanged(this.state, this.now());
-        this.folded$.next(f);
-      } catch (err) {
-        this.stats.foldErrors++;
-        this.log.error({ err, type: f.event.type }, 'event could not be folded');
-      }
-    });
   }
 
-  /** Every event as it is folded, for the edges (secret cache, live admin refresh, metrics). */
+  /**
+   * Every event folded, for the edges (secret cache, live settings, log level). Local outcomes come
+   * once their batch is appended, as stored (uses of one key coalesced), not one by one as folded.
+   */
   get folded(): Observable<Folded> { return this.folded$; }
+
+  /** Calls `fn` right after every local outcome is folded, with its record number; returns an unhook. */
+  afterLocalFold(fn: (keyId: string, record: number) => void): () => void {
+    this.localFoldHooks.push(fn);
+    return () => {
+      const i = this.localFoldHooks.indexOf(fn);
+      if (i >= 0) this.localFoldHooks.splice(i, 1);
+    };
+  }
+
+  /** The fold never errors out: an exception in one event is logged and the next event is folded. */
+  private fold(event: NewEvent | StoredEvent): boolean {
+    try {
+      this.state = evolve(this.state, event);
+      this.stats.folded++;
+      this.stats.eventsSinceSnapshot++;
+      if (event.key_id) this.reindex(event.key_id);
+      else if (event.type === 'SettingsChanged') this.free.settingsChanged(this.state, this.now());
+      return true;
+    } catch (err) {
+      this.stats.foldErrors++;
+      this.log.error({ err, type: event.type }, 'event could not be folded');
+      return false;
+    }
+  }
+
+  /** A stored event (a command's, another replica's): folded and announced at once. */
+  private foldStored(event: StoredEvent): void {
+    if (this.fold(event)) this.folded$.next({ event, local: false });
+  }
+
+  /** A local outcome: folded now, announced with its batch (appendAll). */
+  private foldLocal(event: NewEvent): void {
+    if (!this.fold(event) || event.key_id === null) return;
+    for (let i = 0; i < this.localFoldHooks.length; i++) this.localFoldHooks[i](event.key_id, this.recorded);
+  }
 
   /** Every batch appended to the log: how many events, how long the transaction took (for metrics). */
   get appended(): Observable<{ events: number; ms: number }> { return this.appended$; }
@@ -144,7 +173,7 @@ export class Projection {
       // This process's own events are folded by the writer (at record or after the command's append);
       // a tailer can read them in the moment between their commit and that, and must not fold them twice.
       if (d.ok && d.event.origin === this.o.events.origin) { this.tracked.mark(seq, this.now()); continue; }
-      if (d.ok) { this.fold$.next({ event: d.event, local: false }); folded++; } else {
+      if (d.ok) { this.foldStored(d.event); folded++; } else {
         skipped++;
         this.log.warn({ seq, error: d.error }, 'skipping an event that does not decode');
       }
@@ -159,7 +188,7 @@ export class Projection {
   foldLate(rows: readonly Decoded[]): number {
     let folded = 0;
     for (const d of rows) {
-      if (d.ok && d.event.origin !== this.o.events.origin) { this.fold$.next({ event: d.event, local: false }); folded++; }
+      if (d.ok && d.event.origin !== this.o.events.origin) { this.foldStored(d.event); folded++; }
     }
     return folded;
   }
@@ -186,7 +215,7 @@ export class Projection {
     // While a command's events are being written, outcomes are stored after them, so they are folded
     // after them too: the live state then always equals a replay of the log.
     if (this.deferred) this.deferred.push(event);
-    else this.fold$.next({ event, local: true });
+    else this.foldLocal(event);
     this.pending.add(event);
     this.stats.pending = this.pending.size;
     if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush().catch(() => undefined), this.o.flushMs); // appendAll logged it; the batch stays queued
@@ -206,13 +235,13 @@ export class Projection {
       try {
         stored = await this.appendAll(batch, events);
         for (const e of stored.slice(batch.length)) {
-          this.fold$.next({ event: e, local: false });
+          this.foldStored(e);
           this.tracked.mark(e.seq, this.now());
         }
       } finally {
         const later = this.deferred;
         this.deferred = null;
-        for (const event of later) this.fold$.next({ event, local: true });
+        for (const event of later) this.foldLocal(event);
       }
       this.maybeSnapshot();
       return { stored: stored.slice(batch.length), result };
@@ -295,7 +324,7 @@ export class Projection {
     const through = this.recorded; // the batch was just taken: it holds every record up to here
     try {
       const stored = await this.o.events.append(all);
-      for (const e of stored.slice(0, batch.length)) this.tracked.mark(e.seq, this.now());
+      for (let i = 0; i < batch.length; i++) this.tracked.mark(stored[i].seq, this.now());
       if (batch.length) {
         this.durable.records = through;
         this.durable.seq = Math.max(this.durable.seq, stored[batch.length - 1].seq);
@@ -305,6 +334,7 @@ export class Projection {
       this.stats.lastFlushMs = performance.now() - started;
       this.appended$.next({ events: stored.length, ms: this.stats.lastFlushMs });
       this.stats.pending = this.pending.size;
+      for (let i = 0; i < batch.length; i++) this.folded$.next({ event: stored[i], local: true }); // folded at record()
       return stored;
     } catch (err) {
       this.pending.restore(batch); // nothing is lost: the outcomes go out with the next flush

@@ -12,7 +12,10 @@ export class ProxyBody {
 export function useProxyBodyParser(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
   // Only JSON types get this far (browser-guard.ts answers 415 to the others, which only a browser's
-  // no-cors request needs); '*' takes `application/json; charset=…` and `…+json` alike.
+  // no-cors request needs); '*' takes `application/json; charset=…` and `…+json` alike. application/json
+  // is named too: Fastify caches the parser it finds for a named type, while the catch-all is looked up
+  // again (the Content-Type header parsed) on every request.
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseProxyBody);
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, parseProxyBody);
 }
 

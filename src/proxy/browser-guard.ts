@@ -24,7 +24,9 @@ function crossSite(req: FastifyRequest): boolean {
 
 export function browserGuard(secrets: SecretSettings, send: SendError) {
   return function guard(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    if (req.method === 'POST' && hasBody(req) && !JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+    const type = req.headers['content-type'];
+    // The exact type every SDK sends is checked without the regex (it runs on every proxied request).
+    if (req.method === 'POST' && type !== 'application/json' && hasBody(req) && !JSON_TYPE.test(type ?? '')) {
       return send(req, reply, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
     }
     if (!secrets.appApiKeySet && crossSite(req)) {

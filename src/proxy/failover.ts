@@ -43,7 +43,7 @@ export interface ClientRequest {
   stream: boolean;
   model: string | null;
   /** Client headers passed upstream as a flat name/value list. */
-  extraHeaders: string[];
+  extraHeaders: readonly string[];
   clientAddress: string | null;
 }
 

@@ -10,19 +10,8 @@ interface Inc { inc(): void }
 
 export class ProxyMetrics {
   readonly attempts = {} as Record<AttemptClass, Inc>;
-  private readonly requests = new Map<string, Inc>();
 
   constructor(readonly m: Metrics) {
     for (const c of ATTEMPT_CLASSES) this.attempts[c] = m.upstreamAttempts.labels(c);
-  }
-
-  request(route: string, status: number): void {
-    const k = `${status} ${route}`;
-    let c = this.requests.get(k);
-    if (!c) {
-      c = this.m.requests.labels(route, String(status));
-      this.requests.set(k, c);
-    }
-    c.inc();
   }
 }

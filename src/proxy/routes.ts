@@ -1,6 +1,6 @@
 // The proxy's routes under /v1 and, the same, under /api/v1 (OpenRouter's own base URL form), in
-// their own plugin scope: the raw-body JSON parser, the browser and APP_API_KEY guards, the request
-// counter and an error handler that answers in each protocol's error shape apply to them only.
+// their own plugin scope: the raw-body JSON parser, the browser and APP_API_KEY guards and an error handler that
+// answers in each protocol's error shape apply to them only.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, apiErrorOf, ERRORS, type ErrorCode } from '../http/errors';
@@ -19,6 +19,7 @@ import { messages } from './protocols/messages';
 import { ProxyMetrics } from './proxy-metrics';
 
 const PREFIXES = ['/v1', '/api/v1'] as const;
+const NO_HEADERS: readonly string[] = [];
 
 export interface ProxyOptions {
   /** Called once at the end of every proxied inference request (see request-summary.ts). */
@@ -55,12 +56,7 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: Pro
     });
     scope.addHook('onRequest', browserGuard(rt.secretSettings, send));
     scope.addHook('onRequest', appKeyGuard(rt.secretSettings, protocolOf, send));
-    scope.addHook('onResponse', (req, reply, done) => {
-      const url = req.routeOptions.url ?? 'unknown';
-      // raw: streams write it themselves; /api/v1 counts as /v1 (one series per route)
-      ctx.metrics.request(url.startsWith('/api/v1/') ? url.slice(4) : url, reply.raw.statusCode);
-      done();
-    });
+    // Responses are counted by the app-wide onResponse hook (src/http/metrics-route.ts): one hook per request.
     // On close, answers in flight get SHUTDOWN_GRACE_SECONDS to finish; then they end with an error.
     let graceTimer: NodeJS.Timeout | undefined;
     scope.addHook('preClose', (done) => {
@@ -82,10 +78,14 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: Pro
         scope.post(url, function inference(req: FastifyRequest, reply: FastifyReply) {
           const body = proxyBody(req);
           const q = p.passHeaders.length > 0 ? req.url.indexOf('?') : -1; // Claude Code posts ?beta=true
-          const extra: string[] = [];
-          for (const h of p.passHeaders) {
-            const v = req.headers[h];
-            if (typeof v === 'string') extra.push(h, v);
+          let extra = NO_HEADERS;
+          if (p.passHeaders.length > 0) {
+            const pass: string[] = [];
+            for (const h of p.passHeaders) {
+              const v = req.headers[h];
+              if (typeof v === 'string') pass.push(h, v);
+            }
+            extra = pass;
           }
           const model = body.json.model;
           new Exchange(ctx, reply, {
@@ -93,7 +93,8 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: Pro
             body: upstreamBytes(body, rt.settings.defaultModel), stream: p.streams && body.json.stream === true,
             model: typeof model === 'string' && model.trim() !== '' ? model : rt.settings.defaultModel, clientAddress: req.ip ?? null,
           }).start();
-          return reply;
+          // Nothing returned: a returned reply is a thenable, and Fastify would then attach stream.finished
+          // listeners to every response to learn when it ends (BENCHMARKS.md, "Proxy vs bare relay").
         });
       }
 

@@ -30,17 +30,37 @@ export function readUsage(buf: Buffer, from = 0, to = buf.length): Usage | null 
   if (prompt === null && completion === null && total === null) return null;
   if (total === null) total = (prompt ?? 0) + (completion ?? 0);
   const u: Usage = { prompt_tokens: prompt ?? 0, completion_tokens: completion ?? 0, total_tokens: total };
-  const cost = numberAfter(text, '"cost"', COST);
+  const cost = costAfter(text);
   if (cost !== null) u.cost = cost;
   return u;
 }
 
-const INT = /^\s*:\s*(\d+)/;
-const COST = /^\s*:\s*(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/;
-
-function numberAfter(text: string, name: string, re = INT): number | null {
+/** The integer after `"name":` within 24 characters, or null. A loop, not a regex: it runs per answer. */
+function numberAfter(text: string, name: string): number | null {
   const i = text.indexOf(name);
   if (i === -1) return null;
-  const m = re.exec(text.slice(i + name.length, i + name.length + 40));
+  let p = i + name.length;
+  const end = Math.min(text.length, p + 24);
+  while (p < end && isJsonSpace(text.charCodeAt(p))) p++;
+  if (p >= end || text.charCodeAt(p) !== 58) return null; // ':'
+  p++;
+  while (p < end && isJsonSpace(text.charCodeAt(p))) p++;
+  let n = 0;
+  const from = p;
+  for (let c = text.charCodeAt(p); p < end && c >= 48 && c <= 57; c = text.charCodeAt(++p)) n = n * 10 + (c - 48);
+  return p > from ? n : null;
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+const COST = /^\s*:\s*(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/;
+
+/** The cost after `"cost":` (a decimal, seldom sent: the regex runs only when the name is there). */
+function costAfter(text: string): number | null {
+  const i = text.indexOf('"cost"');
+  if (i === -1) return null;
+  const m = COST.exec(text.slice(i + 6, i + 46));
   return m ? Number(m[1]) : null;
 }

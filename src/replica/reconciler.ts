@@ -84,13 +84,16 @@ export class Reconciler {
 }
 
 /** Remembers every key the live projection folds an event for, until the reconciler has checked it. */
-export function watchFolds(live: { folded: Subscribable<Folded>; readonly recordedCount: number }, r: Reconciler): Unsubscribable {
-  return live.folded.subscribe({
+export function watchFolds(live: { folded: Subscribable<Folded>; afterLocalFold(fn: (keyId: string, record: number) => void): () => void }, r: Reconciler): Unsubscribable {
+  // Local outcomes through the typed hook, at their fold (the proxy's hot path runs no subscriber);
+  // `folded` announces them again once durable, which the reconciler does not need.
+  const unhook = live.afterLocalFold((id, record) => r.touchLocal(id, record));
+  const sub = live.folded.subscribe({
     next: ({ event, local }) => {
-      if (local) { if (event.key_id) r.touchLocal(event.key_id, live.recordedCount); return; }
-      r.touchStored(event.key_id, 'seq' in event ? event.seq : 0, event.type === 'SettingsChanged');
+      if (!local) r.touchStored(event.key_id, 'seq' in event ? event.seq : 0, event.type === 'SettingsChanged');
     },
   });
+  return { unsubscribe: () => { unhook(); sub.unsubscribe(); } };
 }
 
 export function sameKey(a: KeyState | null, b: KeyState | null): boolean {

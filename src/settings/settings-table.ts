@@ -53,7 +53,7 @@ export const SETTINGS = {
   'mysql.password': { env: 'MYSQL_PASSWORD', def: '', type: str, doc: 'MySQL password', secret: true },
   adminPassword: { env: 'ADMIN_PASSWORD', def: undefined, type: opt, doc: 'dashboard password; when unset a random one is generated at first start and printed once', secret: true },
   seedKeys: { env: 'OPENROUTER_API_KEYS', def: undefined, type: opt, doc: 'keys imported on the very first start only: key1,key2:weight (commas or newlines)', secret: true },
-  appApiKey: { env: 'APP_API_KEY', def: undefined, type: opt, doc: 'when set, clients must send Authorization: Bearer <APP_API_KEY> (a live setting)', secret: true },
+  appApiKey: { env: 'APP_API_KEY', def: undefined, type: opt, doc: 'when set, clients must send Authorization: Bearer <APP_API_KEY> (on /v1/messages x-api-key works too; a live setting)', secret: true },
   logLevel: {
     env: 'LOG_LEVEL', def: 'info', type: { kind: 'enum', values: LOG_LEVELS }, doc: 'fatal, error, warn, info, debug, trace or silent',
     live: { api: 'log_level', field: { label: 'Log level', hint: 'Server log verbosity.' } },

@@ -11,6 +11,7 @@ export class Upstream {
   readonly basePath: string;
   /** HTTP-Referer and X-Title, when configured: [name, value, …]. */
   private readonly attribution: string[] = [];
+  private readonly plainJsonHeaders = new Map<string, string[]>();
 
   constructor(config: Pick<Config, 'openrouterBaseUrl' | 'httpReferer' | 'xTitle'>) {
     const url = new URL(config.openrouterBaseUrl);
@@ -34,6 +35,18 @@ export class Upstream {
    * cheapest form for undici), plus `extra` (client headers a protocol passes through).
    */
   jsonHeaders(secret: string, extra: readonly string[] = []): string[] {
+    if (extra.length === 0) { // the usual case: one list per key, built once (undici only reads it)
+      let cached = this.plainJsonHeaders.get(secret);
+      if (!cached) {
+        if (this.plainJsonHeaders.size >= 4096) this.plainJsonHeaders.clear();
+        this.plainJsonHeaders.set(secret, (cached = this.buildJsonHeaders(secret, extra)));
+      }
+      return cached;
+    }
+    return this.buildJsonHeaders(secret, extra);
+  }
+
+  private buildJsonHeaders(secret: string, extra: readonly string[]): string[] {
     const h = ['authorization', `Bearer ${secret}`, 'content-type', 'application/json'];
     for (let i = 0; i < this.attribution.length; i++) h.push(this.attribution[i]);
     for (let i = 0; i < extra.length; i++) h.push(extra[i]);
