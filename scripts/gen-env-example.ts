@@ -1,4 +1,5 @@
-// Writes .env.example and the README's configuration table from CONFIG_SPEC (src/config.ts), so
+// Writes .env.example and the README's configuration table from the settings table
+// (src/settings/settings-table.ts, as CONFIG_SPEC in src/config.ts), so
 // neither can drift from what the service reads. test/unit/env-example.test.ts fails when they differ.
 // Usage: npx tsx scripts/gen-env-example.ts          (rewrites both files)
 //        npx tsx scripts/gen-env-example.ts --check  (exit 1 when either is out of date)
@@ -17,11 +18,11 @@ export const README_PATH = join(ROOT, 'README.md');
 export function envExample(): string {
   const lines = [
     '# openrouter-polling configuration: copy to .env and uncomment what you change.',
-    '# The environment wins over this file. Generated from CONFIG_SPEC in src/config.ts by',
+    '# The environment wins over this file. Generated from SETTINGS in src/settings/settings-table.ts by',
     '# scripts/gen-env-example.ts: edit those, not this file.',
   ];
   for (const s of CONFIG_SPEC) {
-    lines.push('', `# ${s.doc}${s.def === undefined ? ' (default: unset)' : ''}`, `# ${s.name}=${s.def ?? ''}`);
+    lines.push('', `# ${s.doc}${s.live ? ' (live setting)' : ''}${s.def === undefined ? ' (default: unset)' : ''}`, `# ${s.name}=${s.def ?? ''}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -30,7 +31,7 @@ export function configTable(): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const rows = CONFIG_SPEC.map((s) => {
     const def = s.def === undefined ? 'unset' : s.def === '' ? 'empty' : `\`${s.def}\``;
-    const doc = cell(s.doc).replace(/\(live setting\)/, '(*live*)');
+    const doc = `${cell(s.doc)}${s.live ? ' (*live*)' : ''}`;
     return `| \`${s.name}\` | ${def} | ${doc}${s.secret ? ' (secret: never logged)' : ''} |`;
   });
   return ['| variable | default | what it does |', '|---|---|---|', ...rows].join('\n');

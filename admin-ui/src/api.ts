@@ -1,41 +1,17 @@
 // The admin JSON API: one fetch wrapper (same-origin cookie, JSON both ways, CSRF content type),
 // the shapes from docs/api.md, and the 401 → login redirect.
 
-export type KeyStatus = 'active' | 'cooling' | 'inactive' | 'disabled';
+// The shapes the server answers with, imported from the modules that build them (type-only imports:
+// nothing from src/ ends up in the bundle), so the dashboard cannot drift from the API.
+import type { SettingsChanges, SettingsView as Settings } from '../../src/admin/settings-routes';
+import type { KeyStatus } from '../../src/domain/pool-state';
+import type { AddReport } from '../../src/keys/key-commands';
+import type { AuditEntry as AuditEvent, AuditPage as EventPage } from '../../src/projection/audit-view';
+import type { KeyRow as Key, KeyTablePage as KeyPage } from '../../src/projection/key-table';
 
-export interface Key {
-  id: string;
-  masked: string;
-  key_suffix: string;
-  status: KeyStatus;
-  is_active: boolean;
-  weight: number;
-  failure_count: number;
-  consecutive_failures: number;
-  total_requests: number;
-  total_failures: number;
-  last_used_time: string | null;
-  last_failure_time: string | null;
-  cool_down_until: string | null;
-  /** Until when the key is not used for `:free` models (still serves paid ones). */
-  free_cool_down_until?: string | null;
-  last_error: string | null;
-  added_at: string | null;
-  credit?: Credit | null;
-  success_rate?: number | null;
-  requests_24h?: number;
-  inactive_since?: string | null;
-  next_probe_at?: string | null;
-  labels?: string[];
-}
+export type { AddReport, AuditEvent, EventPage, Key, KeyPage, KeyStatus, Settings, SettingsChanges };
+export type Credit = NonNullable<Key['credit']>;
 
-export interface Credit {
-  limit: number | null; limit_remaining: number | null; limit_reset: string | null;
-  usage: number | null; usage_daily: number | null; usage_weekly: number | null; usage_monthly: number | null;
-  is_free_tier: boolean | null; checked_at: string;
-}
-
-// The server's own types (type-only imports: nothing from src/ ends up in the bundle).
 import type { RequestRow } from '../../src/request-log/request-rows';
 import type { StatsAnswer as Stats, StatsPoint, StatsWindow } from '../../src/request-log/stats';
 import type { RequestOutcome as Outcome } from '../../src/request-log/entry';
@@ -60,52 +36,7 @@ export interface BulkAnswer {
   changes?: { id: string; masked: string; from: string; to: string }[];
 }
 
-export interface KeyPage {
-  keys: Key[];
-  total_keys: number;
-  page: number;
-  limit: number;
-  total_pages: number;
-  counts: Record<KeyStatus, number>;
-}
-
-export interface AddReport {
-  added_count: number;
-  duplicate_count: number;
-  invalid_count: number;
-  error_messages: string[];
-  invalid_lines?: number[];
-  added?: Array<{ id: string; masked: string; weight: number }>;
-}
-
 export interface BatchDeleteReport { message: string; deleted_count: number; requested_count: number }
-
-export interface Settings {
-  default_model: string;
-  request_timeout_seconds: number;
-  key_failure_cooldown_seconds: number;
-  key_max_consecutive_failures: number;
-  retry_with_new_key_count: number;
-  health_check_interval_seconds: number;
-  free_requests_per_window: number;
-  free_window_seconds: number;
-  free_requests_per_day: number;
-  wait_for_key_ms: number;
-  log_level: string;
-  app_api_key_set: boolean;
-}
-
-export interface AuditEvent {
-  seq: number;
-  at: string | number;
-  type: string;
-  key_id: string | null;
-  masked: string | null;
-  actor: string | null;
-  data: Record<string, unknown> | null;
-}
-
-export interface EventPage { events: AuditEvent[]; total: number; page: number; limit: number; total_pages: number }
 
 export interface Message { message: string }
 
@@ -186,7 +117,7 @@ export const api = {
   checkKey: (id: string) => request<Key>('POST', `/admin/keys/${enc(id)}/check`),
   status: () => request<Record<string, unknown>>('GET', '/admin/app-status'),
   settings: () => request<Settings>('GET', '/admin/settings'),
-  saveSettings: (changes: Record<string, unknown>) => request<Settings>('POST', '/admin/settings', changes),
+  saveSettings: (changes: SettingsChanges) => request<Settings>('POST', '/admin/settings', changes),
   events: (p: { page: number; limit: number; key_id?: string; type?: string; category?: string }) => request<EventPage>('GET', `/admin/events${query(p)}`),
 };
 

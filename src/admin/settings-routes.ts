@@ -5,12 +5,11 @@
 
 import { scrubberOf } from '../logger';
 import type { FastifyInstance } from 'fastify';
-import { CONFIG_SPEC, LOG_LEVELS } from '../config';
 import { SECRET_CHANGED } from '../domain/evolve';
 import { ApiError } from '../http/errors';
 import type { Runtime } from '../runtime';
-import { LIVE_SETTINGS, type LiveSettingName } from '../settings/live-settings';
-import { intParam, objectBody } from './schemas';
+import { LIVE_BY_NAME, LIVE_SETTINGS, type LiveName, type LiveSetting, type LiveValues } from '../settings/settings-table';
+import { intParam, invalid, objectBody } from './schemas';
 import type { Sessions } from './session';
 
 const SECRET_FIELDS = ['app_api_key', 'admin_password'] as const;
@@ -18,10 +17,16 @@ const READ_ONLY = ['app_api_key_set']; // accepted and ignored, so a GET's answe
 export const MIN_PASSWORD = 8;
 const MAX_SECRET = 256;
 
-type Changes = Partial<Record<LiveSettingName, string | number>>;
+type Changes = Partial<Record<LiveName, string | number>>;
 interface Secrets { app_api_key?: string; admin_password?: string }
 
-export function settingsView(rt: Runtime) {
+/** GET and POST /admin/settings answer this (the dashboard imports the type). */
+export type SettingsView = LiveValues & { app_api_key_set: boolean };
+
+/** The POST /admin/settings body: any live setting, a new secret, and the ignored `app_api_key_set`. */
+export type SettingsChanges = Partial<Record<LiveName, string | number>> & Secrets & { app_api_key_set?: boolean };
+
+export function settingsView(rt: Runtime): SettingsView {
   return { ...rt.settings.all(), app_api_key_set: rt.secretSettings.appApiKeySet };
 }
 
@@ -34,9 +39,9 @@ export function settingsRoutes(app: FastifyInstance, rt: Runtime, sessions: Sess
     const changed: Record<string, unknown> = {};
     const previous: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(changes)) {
-      if (current[name as LiveSettingName] === value) continue;
+      if (current[name as LiveName] === value) continue;
       changed[name] = value;
-      previous[name] = current[name as LiveSettingName];
+      previous[name] = current[name as LiveName];
     }
     const scrubber = scrubberOf(rt.log); // the logs must never show a secret set here either
     if (secrets.app_api_key !== undefined) {
@@ -69,8 +74,8 @@ function validate(body: Record<string, unknown>): { changes: Changes; secrets: S
     try {
       if (READ_ONLY.includes(name)) continue;
       if (name === 'app_api_key' || name === 'admin_password') secrets[name] = secret(name, raw);
-      else if (name in LIVE_SETTINGS) changes[name as LiveSettingName] = setting(name as LiveSettingName, raw);
-      else throw new Error(`${name} is not a setting; settings are ${[...Object.keys(LIVE_SETTINGS), ...SECRET_FIELDS].join(', ')}`);
+      else if (LIVE_BY_NAME.has(name)) changes[name as LiveName] = setting(LIVE_BY_NAME.get(name)!, raw);
+      else throw new Error(`${name} is not a setting; settings are ${[...LIVE_SETTINGS.map((l) => l.name), ...SECRET_FIELDS].join(', ')}`);
     } catch (err) {
       problems[name] = (err as Error).message;
     }
@@ -80,19 +85,27 @@ function validate(body: Record<string, unknown>): { changes: Changes; secrets: S
   return { changes, secrets };
 }
 
-function setting(name: LiveSettingName, raw: unknown): string | number {
-  if (name === 'default_model') {
-    if (typeof raw !== 'string' || raw.trim() === '' || raw.trim().length > 200) throw new Error('default_model must be a non-empty string of at most 200 characters');
-    return raw.trim();
+/** A live setting is checked against the same type and range as its environment variable. */
+export function setting(live: LiveSetting, raw: unknown): string | number {
+  const { name, type } = live;
+  switch (type.kind) {
+    case 'int':
+      return intParam(name, raw, type.min, type.max);
+    case 'enum': {
+      const v = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+      if (v === undefined || !type.values.includes(v)) throw invalid(name, `${name} must be one of ${type.values.join(', ')}`);
+      return v;
+    }
+    case 'string': {
+      const v = typeof raw === 'string' ? raw.trim() : undefined;
+      const min = type.minLength ?? 0;
+      const max = type.maxLength ?? 10_000;
+      if (v === undefined || v.length < min || v.length > max) throw invalid(name, `${name} must be a ${min > 0 ? 'non-empty ' : ''}string of at most ${max} characters`);
+      return v;
+    }
+    default:
+      throw invalid(name, `${name} cannot be changed here`);
   }
-  if (name === 'log_level') {
-    if (typeof raw !== 'string' || !(LOG_LEVELS as readonly string[]).includes(raw.trim().toLowerCase())) throw new Error(`log_level must be one of ${LOG_LEVELS.join(', ')}`);
-    return raw.trim().toLowerCase();
-  }
-  // Integers share their range with the environment variable of the same name.
-  const spec = CONFIG_SPEC.find((s) => s.name === name.toUpperCase());
-  if (!spec || spec.type.kind !== 'int') throw new Error(`${name} cannot be changed here`);
-  return intParam(name, raw, spec.type.min, spec.type.max);
 }
 
 function secret(name: 'app_api_key' | 'admin_password', raw: unknown): string {

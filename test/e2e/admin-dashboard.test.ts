@@ -52,12 +52,15 @@ t('log in and add keys; the report names each bad line', async (ctx) => {
   await page.waitForURL('**/admin/dashboard**');
   await page.waitForSelector(id('key-empty'));
   const lines = Array.from({ length: 30 }, (_, i) => fakeKey(1000 + i, i === 0 ? 'ab12' : '') + (i === 1 ? ':5' : ''));
+  lines[29] = 'sk-elsewhere-not-an-openrouter-key-0029'; // added, with a warning
   await page.fill(id('add-keys-input'), `${lines.join('\n')}\nnot a key\n${lines[2]}`);
   await page.click(id('add-keys-submit'));
   await page.waitForSelector(id('add-report'));
   assert.match(await page.textContent(id('add-report-added')) ?? '', '30');
   assert.match(await page.textContent(id('add-report-duplicates')) ?? '', '1');
   assert.match(await page.textContent(id('add-report-invalid')) ?? '', '1');
+  assert.match(await page.textContent(id('add-report-warning')) ?? '', 'line 30: sk-elsewher…0029');
+  assert.match(await page.textContent(id('add-report-warning')) ?? '', 'does not look like an OpenRouter key');
   const messages = await page.locator(id('add-report-message')).allTextContents();
   assert.ok(messages.some((m) => m.includes('line 31')), `line 31 named in ${JSON.stringify(messages)}`);
   assert.is(await page.inputValue(id('add-keys-input')), 'not a key', 'only the line to fix stays in the box, not the keys just added');
@@ -178,6 +181,51 @@ t('change a setting and see it applied', async (ctx) => {
   await page.reload();
   await page.waitForFunction(() => (document.querySelector('[data-testid="settings-request_timeout_seconds"]') as HTMLInputElement)?.value === '75');
   await page.screenshot({ path: artifact('settings.png'), fullPage: true });
+});
+
+t('every live setting has a field, and each field allows exactly what the server accepts', async (ctx) => {
+  if (skip(ctx)) return;
+  const { page } = ctx;
+  await page.waitForSelector(id('settings-form'));
+  const fields = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-testid^="settings-"]'))
+    .filter((el) => el instanceof HTMLSelectElement || el.type === 'number' || el.type === 'text')
+    .map((el) => ({
+      name: el.getAttribute('data-testid')!.slice('settings-'.length),
+      min: el instanceof HTMLInputElement ? el.min : '', max: el instanceof HTMLInputElement ? el.max : '',
+      maxLength: el instanceof HTMLInputElement ? el.maxLength : -1,
+      options: el instanceof HTMLSelectElement ? Array.from(el.options).map((o) => o.value) : [],
+    })));
+  const post = (body: Record<string, unknown>) => page.evaluate(async (b) => {
+    const r = await fetch('/admin/settings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    return { status: r.status, json: await r.json() };
+  }, body);
+  const before = await page.evaluate(async () => (await fetch('/admin/settings')).json());
+  const live = Object.keys(before).filter((k) => k !== 'app_api_key_set').sort();
+  assert.equal(fields.map((f) => f.name).sort(), live, 'one field per live setting');
+  const refused = async (name: string, value: unknown) => {
+    const r = await post({ [name]: value });
+    assert.is(r.status, 400, `${name}=${JSON.stringify(value)} is refused by the server`);
+    assert.ok(name in r.json.error.fields, `${name} is named`);
+  };
+  const accepted = async (name: string, value: unknown) => assert.is((await post({ [name]: value })).status, 200, `${name}=${JSON.stringify(value)} is accepted`);
+  for (const f of fields) {
+    if (f.min !== '') {
+      assert.ok(f.max !== '', `${f.name} has a maximum`);
+      await refused(f.name, Number(f.min) - 1);
+      await refused(f.name, Number(f.max) + 1);
+      await accepted(f.name, Number(f.min));
+      await accepted(f.name, Number(f.max));
+    } else if (f.options.length) {
+      await refused(f.name, 'not-a-choice');
+      for (const o of f.options) await accepted(f.name, o);
+    } else {
+      assert.ok(f.maxLength > 0, `${f.name} has a maximum length`);
+      await refused(f.name, 'x'.repeat(f.maxLength + 1));
+      await accepted(f.name, 'x'.repeat(f.maxLength));
+    }
+  }
+  const { app_api_key_set: _, ...restore } = before;
+  assert.is((await post(restore)).status, 200);
 });
 
 t('the status page shows the service figures', async (ctx) => {

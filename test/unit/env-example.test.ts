@@ -1,5 +1,5 @@
-// .env.example and the README's configuration table are generated from CONFIG_SPEC: a variable added
-// to src/config.ts without regenerating them (npx tsx scripts/gen-env-example.ts) fails here.
+// .env.example and the README's configuration table are generated from the settings table (CONFIG_SPEC): a variable added
+// to src/settings/settings-table.ts without regenerating them (npx tsx scripts/gen-env-example.ts) fails here.
 
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';

@@ -26,7 +26,7 @@ export function AddKeys(props: { onAdded: () => void }) {
       setReport(r);
       if (r.added_count > 0) props.onAdded();
       // Only the lines to fix stay in the box: the keys just added are not left on screen.
-      const keep = new Set(r.invalid_lines ?? []);
+      const keep = new Set(r.invalid_lines);
       setText(text.split(/\r?\n/).filter((_, i) => keep.has(i + 1)).join('\n'));
     } catch (err) {
       setError(errorText(err));
@@ -77,6 +77,15 @@ export function AddKeys(props: { onAdded: () => void }) {
                 {report.error_messages.length > REPORT_ROWS && (
                   <li class="muted" data-testid="add-report-more">{t('add.more_problems', { n: report.error_messages.length - REPORT_ROWS })}</li>
                 )}
+              </ul>
+            </details>
+          )}
+          {report.warnings.length > 0 && (
+            <details class="report-section" open={report.warnings.length <= 10} data-testid="add-report-warnings">
+              <summary>{report.warnings.length} warning{report.warnings.length === 1 ? '' : 's'}</summary>
+              <ul class="report-list">
+                {report.warnings.slice(0, REPORT_ROWS).map((m, i) => <li key={i} data-testid="add-report-warning">{m}</li>)}
+                {report.warnings.length > REPORT_ROWS && <li class="muted">… and {report.warnings.length - REPORT_ROWS} more</li>}
               </ul>
             </details>
           )}

@@ -2,40 +2,31 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Settings, api, errorText } from '../api';
 import { Notice } from '../components';
-import { t, type MessageKey } from '../i18n/i18n';
+import { t, tMaybe } from '../i18n/i18n';
+// The fields, their labels and ranges come from the server's settings table (it imports nothing).
+import { LIVE_SETTINGS, type LiveName, type LiveSetting } from '../../../src/settings/settings-table';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+type Form = Record<LiveName, string>;
 
-type NumberField =
-  | 'request_timeout_seconds'
-  | 'key_failure_cooldown_seconds'
-  | 'key_max_consecutive_failures'
-  | 'retry_with_new_key_count'
-  | 'health_check_interval_seconds'
-  | 'free_requests_per_window'
-  | 'free_window_seconds'
-  | 'free_requests_per_day'
-  | 'wait_for_key_ms';
-
-const NUMBER_FIELDS: Array<{ name: NumberField; min: number }> = [
-  { name: 'request_timeout_seconds', min: 1 },
-  { name: 'key_failure_cooldown_seconds', min: 1 },
-  { name: 'key_max_consecutive_failures', min: 1 },
-  { name: 'retry_with_new_key_count', min: 0 },
-  { name: 'health_check_interval_seconds', min: 1 },
-  { name: 'free_requests_per_window', min: 1 },
-  { name: 'free_window_seconds', min: 1 },
-  { name: 'free_requests_per_day', min: 1 },
-  { name: 'wait_for_key_ms', min: 0 },
-];
-
-type Form = Record<'default_model' | 'log_level' | NumberField, string>;
+const textFields = LIVE_SETTINGS.filter((s) => s.type.kind === 'string');
+// Numbers first, then the choices (the log level), each in the table's order.
+const gridFields = [...LIVE_SETTINGS.filter((s) => s.type.kind === 'int'), ...LIVE_SETTINGS.filter((s) => s.type.kind === 'enum')];
 
 function toForm(s: Settings): Form {
-  const f = { default_model: s.default_model ?? '', log_level: s.log_level ?? '' } as Form;
-  for (const { name } of NUMBER_FIELDS) f[name] = s[name] === null || s[name] === undefined ? '' : String(s[name]);
+  const f = {} as Form;
+  for (const { name } of LIVE_SETTINGS) f[name] = s[name] === null || s[name] === undefined ? '' : String(s[name]);
   return f;
 }
+
+/** The form's value as the API wants it; a number that does not parse goes as typed, so the 400 names the field. */
+function fromForm(setting: LiveSetting, text: string): unknown {
+  if (setting.type.kind === 'string') return text.trim();
+  if (setting.type.kind !== 'int') return text;
+  const v = text.trim();
+  return v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+}
+
+const labelOf = ({ field }: LiveSetting) => (field.unit ? `${field.label} (${field.unit})` : field.label);
 
 export function SettingsPage() {
   const [loaded, setLoaded] = useState<Settings | null>(null);
@@ -61,13 +52,9 @@ export function SettingsPage() {
     if (!loaded || !form) return {};
     const out: Record<string, unknown> = {};
     const before = toForm(loaded);
-    if (form.default_model.trim() !== before.default_model) out.default_model = form.default_model.trim();
-    if (form.log_level !== before.log_level) out.log_level = form.log_level;
-    for (const { name } of NUMBER_FIELDS) {
-      const v = form[name].trim();
-      if (v === before[name]) continue;
-      // A value that is not a number goes as typed, so the server's 400 names the field.
-      out[name] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+    for (const setting of LIVE_SETTINGS) {
+      const value = fromForm(setting, form[setting.name]);
+      if (value !== fromForm(setting, before[setting.name])) out[setting.name] = value;
     }
     if (clearApiKey) out.app_api_key = '';
     else if (apiKey) out.app_api_key = apiKey;
@@ -105,7 +92,7 @@ export function SettingsPage() {
   };
 
   const bad = (name: string) => (error.includes(name) ? true : undefined);
-  const set = (name: keyof Form) => (e: { currentTarget: { value: string } }) => {
+  const set = (name: LiveName) => (e: { currentTarget: { value: string } }) => {
     const value = e.currentTarget.value;
     setForm((f) => f && { ...f, [name]: value });
   };
@@ -119,7 +106,23 @@ export function SettingsPage() {
     );
   }
 
-  const levels = LOG_LEVELS.includes(form.log_level) || !form.log_level ? LOG_LEVELS : [form.log_level, ...LOG_LEVELS];
+  const input = (setting: LiveSetting) => {
+    const { name, type } = setting;
+    const common = { value: form[name], 'aria-invalid': bad(name), 'data-testid': `settings-${name}` };
+    if (type.kind === 'int') return <input type="number" inputMode="numeric" min={type.min} max={type.max} step={1} onInput={set(name)} {...common} />;
+    if (type.kind === 'enum') {
+      const values: readonly string[] = type.values.includes(form[name]) || !form[name] ? type.values : [form[name], ...type.values];
+      return <select onChange={set(name)} {...common}>{values.map((v) => <option key={v} value={v}>{v}</option>)}</select>;
+    }
+    return <input type="text" maxLength={type.kind === 'string' ? type.maxLength : undefined} onInput={set(name)} spellcheck={false} {...common} />;
+  };
+  const field = (setting: LiveSetting) => (
+    <label class="field" key={setting.name}>
+      <span class="field-label">{tMaybe(`settings.${setting.name}`) ?? labelOf(setting)}</span>
+      {input(setting)}
+      <span class="field-hint">{tMaybe(`settings.${setting.name}_hint`) ?? setting.field.hint}</span>
+    </label>
+  );
 
   return (
     <section class="page">
@@ -130,27 +133,8 @@ export function SettingsPage() {
       <form class="settings" onSubmit={submit} data-testid="settings-form" novalidate>
         <fieldset class="card">
           <legend>{t('settings.proxy')}</legend>
-          <label class="field">
-            <span class="field-label">{t('settings.default_model')}</span>
-            <input type="text" value={form.default_model} onInput={set('default_model')} aria-invalid={bad('default_model')} data-testid="settings-default_model" spellcheck={false} />
-            <span class="field-hint">{t('settings.default_model_hint')} <code>model</code></span>
-          </label>
-          <div class="grid-2">
-            {NUMBER_FIELDS.map((f) => (
-              <label class="field" key={f.name}>
-                <span class="field-label">{t(`settings.${f.name}` as MessageKey)}</span>
-                <input type="number" inputMode="numeric" min={f.min} step={1} value={form[f.name]} onInput={set(f.name)} aria-invalid={bad(f.name)} data-testid={`settings-${f.name}`} />
-                <span class="field-hint">{t(`settings.${f.name}_hint` as MessageKey)}</span>
-              </label>
-            ))}
-            <label class="field">
-              <span class="field-label">{t('settings.log_level')}</span>
-              <select value={form.log_level} onChange={set('log_level')} aria-invalid={bad('log_level')} data-testid="settings-log_level">
-                {levels.map((l) => <option key={l} value={l}>{l}</option>)}
-              </select>
-              <span class="field-hint">{t('settings.log_level_hint')}</span>
-            </label>
-          </div>
+          {textFields.map(field)}
+          <div class="grid-2">{gridFields.map(field)}</div>
         </fieldset>
 
         <fieldset class="card">
