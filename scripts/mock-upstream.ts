@@ -24,6 +24,7 @@ const HELP = `usage: tsx scripts/mock-upstream.ts [options]
   --hang KEYS          keys that never answer
   --no-tools           answer with text even when the request offers tools (coding agents always do)
   --record             keep every request in memory (off by default for benchmarks)
+  --log-requests       print one line per request: method, path, credential header, stream, tools
   --quiet              no per-second request counter`;
 
 const { values } = parseArgs({
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     overloaded: { type: 'string', default: '' },
     hang: { type: 'string', default: '' },
     record: { type: 'boolean', default: false },
+    'log-requests': { type: 'boolean', default: false },
     'no-tools': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -92,11 +94,27 @@ async function main(): Promise<void> {
     chunkDelayMs: int(values['chunk-delay'], 'chunk-delay'),
     defaultScenario: wrap({ kind: 'ok' }),
     keys,
-    record: values.record,
+    record: values.record || values['log-requests'],
     answerTools: !values['no-tools'],
   });
   console.log(`mock OpenRouter upstream listening: ${mock.url}`);
   for (const line of labels) console.log(line);
+
+  if (values['log-requests']) {
+    // What a client really sent (scripts/try-agents.sh shows what Claude Code and Codex call).
+    let seen = 0;
+    setInterval(() => {
+      for (; seen < mock.received.length; seen++) {
+        const r = mock.received[seen];
+        const j = (r.json ?? {}) as { stream?: unknown; tools?: unknown; store?: unknown; model?: unknown };
+        const cred = r.headers['x-api-key'] !== undefined ? 'x-api-key' : r.headers.authorization !== undefined ? 'bearer' : 'none';
+        const tools = Array.isArray(j.tools) ? ` tools=${j.tools.length}` : '';
+        const store = j.store !== undefined ? ` store=${String(j.store)}` : '';
+        const beta = typeof r.headers['anthropic-beta'] === 'string' ? ' anthropic-beta' : '';
+        console.log(`request: ${r.method} ${r.path} credentials=${r.credentials}(${cred}) model=${String(j.model ?? '-')} stream=${j.stream === true}${tools}${store}${beta}`);
+      }
+    }, 100).unref();
+  }
 
   if (!values.quiet) {
     let last = 0;

@@ -35,7 +35,7 @@ export const CONFIG_SPEC: readonly Spec[] = [
   { name: 'MYSQL_PASSWORD', def: '', type: opt, doc: 'MySQL password', secret: true },
   { name: 'ADMIN_PASSWORD', def: undefined, type: opt, doc: 'dashboard password; when unset a random one is generated at first start and printed once', secret: true },
   { name: 'OPENROUTER_API_KEYS', def: undefined, type: opt, doc: 'keys imported on the very first start only: key1,key2:weight (commas or newlines)', secret: true },
-  { name: 'APP_API_KEY', def: undefined, type: opt, doc: 'when set, clients must send Authorization: Bearer <APP_API_KEY> (a live setting)', secret: true },
+  { name: 'APP_API_KEY', def: undefined, type: opt, doc: 'when set, clients must send Authorization: Bearer <APP_API_KEY> (on /v1/messages x-api-key works too; a live setting)', secret: true },
   { name: 'LOG_LEVEL', def: 'info', type: { kind: 'enum', values: LOG_LEVELS }, doc: 'fatal, error, warn, info, debug, trace or silent (live setting)' },
   { name: 'DEFAULT_MODEL', def: 'deepseek/deepseek-chat-v3-0324:free', type: str, doc: 'model used when a request names none (live setting)' },
   { name: 'REQUEST_TIMEOUT_SECONDS', def: '180', type: int(1, 3600), doc: 'non-streaming total timeout and streaming first-byte timeout (live setting)' },

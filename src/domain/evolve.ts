@@ -44,12 +44,12 @@ export function evolve(state: PoolState, event: NewEvent): PoolState {
       return state;
     }
     case 'KeyCooled':
-      if (key) key.coolUntil = Math.max(key.coolUntil ?? 0, event.data.until);
+      if (key) key.coolUntil = Math.max(key.coolUntil ?? 0, validTime(event.data.until));
       return state;
     case 'KeyFreeCooled': {
       if (!key) return state;
       const d = event.data;
-      key.freeCoolUntil = Math.max(key.freeCoolUntil ?? 0, d.until);
+      key.freeCoolUntil = Math.max(key.freeCoolUntil ?? 0, validTime(d.until));
       key.freeStrikes = d.strikes;
       if (d.limit !== null && d.limit > 0) {
         if (d.window === 'minute') key.freeLimitWindow = d.limit; else key.freeLimitDay = d.limit;
@@ -125,6 +125,13 @@ export function escalates(key: { coolUntil: number | null }, failureClass: strin
   if (scope === 'free' || scope === 'model') return false; // a free-tier or a model's limit is not the key's failure
   return countsTowardDeactivation(failureClass) && !(key.coolUntil !== null && key.coolUntil > at);
 }
+
+/**
+ * The latest time a Date can hold. Logs written before floors were capped can hold a cooldown of 10^23
+ * ms (a Retry-After of 10^20 s): folded as is, it broke every date shown for that key.
+ */
+export const MAX_TIME_MS = 8.64e15;
+const validTime = (ms: number): number => (Number.isFinite(ms) ? Math.min(ms, MAX_TIME_MS) : MAX_TIME_MS);
 
 /** The key's `:free` requests on the UTC day of `at` (a new day starts from zero). */
 function countFree(key: KeyState, n: number, at: number): void {

@@ -149,6 +149,17 @@ export class ResponseWriter {
   failed(code: string, message: string): string { return this.ev('response.failed', { response: this.response('failed', [], null, { code, message }) }); }
 }
 
+/**
+ * OpenRouter's Responses API is stateless: `store: true` or a `previous_response_id` is refused with a
+ * 400 (wire doc §2.2; the exact body is unconfirmed, so the documented Responses-native one).
+ */
+export function statefulRefusal(body: Json): { kind: 'status'; status: number; body: Json } | null {
+  const why = body.store === true ? 'store: true is not supported: the Responses API is stateless'
+    : body.previous_response_id !== undefined && body.previous_response_id !== null ? 'previous_response_id is not supported: send the whole conversation in input'
+      : null;
+  return why === null ? null : { kind: 'status', status: 400, body: { error: { code: 'invalid_prompt', message: why }, metadata: null } };
+}
+
 /** A Responses error code for an OpenRouter status. */
 export function responsesCodeOf(code: number): string {
   return code === 429 ? 'rate_limit_exceeded' : code >= 400 && code < 500 ? 'invalid_prompt' : 'server_error';

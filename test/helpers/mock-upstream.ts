@@ -10,7 +10,8 @@
  *
  * Routes (under /api/v1): POST /chat/completions, /completions, /embeddings, /messages (Anthropic
  * Messages) and /responses (OpenAI Responses), answered by the key's scenario; POST
- * /messages/count_tokens is 404 as on OpenRouter; GET /generation?id= answers only the key that made
+ * /messages/count_tokens is 404 as on OpenRouter; /responses refuses `store: true` and a
+ * `previous_response_id` with 400 (OpenRouter's Responses API is stateless); GET /generation?id= answers only the key that made
  * the generation (403 for another key); GET /key and /auth/key (see `keyInfo`); GET /models (no auth;
  * see `failModels`). The key is read from `Authorization: Bearer` or `x-api-key`. A missing key gets
  * 401 "No auth credentials found" (except on /models).
@@ -305,6 +306,10 @@ export class MockUpstream {
         : route === '/messages' ? 'messages' : route === '/responses' ? 'responses' : undefined;
     if (!endpoint) return this.sendStatus(ctx, this.notFound());
     if (endpoint === 'embeddings') ctx.stream = false;
+    if (endpoint === 'responses') {
+      const stateful = proto.statefulRefusal(ctx.body);
+      if (stateful) return this.sendStatus(ctx, stateful);
+    }
     const refused = this.freeTierRefusal(rec.key, ctx.body.model);
     if (refused) return this.sendStatus(ctx, refused);
     return this.answer(ctx, this.takeScenario(rec.key), endpoint);

@@ -186,6 +186,17 @@ test('a Retry-After of 10^20 or 99999999999 is capped: the key list still answer
       assert.ok(Date.parse(row.cool_down_until) <= p.clock.now + 3_600_000 + 1000, row.cool_down_until);
     }
     assert.is((await admin.get('/admin/app-status')).status, 200);
+
+    // A log written before the cap holds the cooldown as it was folded then: it still reads, and Activate ends it.
+    const id = keyId(p.keys[0]);
+    p.server.rt.projection.record({ type: 'KeyCooled', at: p.clock.now, key_id: id, actor: 'proxy', data: { until: p.clock.now + 1e23, seconds: 1e20 } });
+    await p.server.rt.projection.flush();
+    p.server = await p.server.restart();
+    const again = new AdminClient(p.server.url);
+    await again.login();
+    const old = await again.get('/admin/key-status');
+    assert.is(old.status, 200, old.text);
+    assert.is((await again.call('PATCH', `/admin/keys/${id}`, { active: true })).json.status, 'active');
   } finally { await p.close(); }
 });
 

@@ -1,7 +1,8 @@
 // POST /v1/messages (Anthropic Messages: Claude Code, the Anthropic SDK) through the pool, with the
 // official Anthropic SDK as the client: JSON and streams (tool use included) that the SDK reads where
 // OpenRouter's own trailing [DONE] pair would make it throw, failover before the first content, a cut
-// and an error event after it, both upstream error shapes, count_tokens, and no key ever echoed.
+// and an error event after it, both upstream error shapes, count_tokens (pool keys never echoed:
+// proxy-protocol-failures.test.ts).
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -175,20 +176,6 @@ t('with APP_API_KEY the client may send it as x-api-key (Claude Code with ANTHRO
   } finally {
     await secrets.setAppApiKey('');
   }
-});
-
-t('the pool key never reaches the client: echoed whole, without its prefix or in part, in content or in an error event', async ({ r }) => {
-  const hex = A.slice('sk-or-v1-'.length);
-  r.mock.behave(A, scenarios.ok({ chunks: [`full ${A} `, `bare ${hex} `, `part ${hex.slice(0, 20)} `, `tail ${hex.slice(30)}`] }));
-  const a = await raw(r.server.url, 'POST', '/v1/messages', streamBody);
-  assert.is(a.status, 200);
-  for (const piece of [A, hex, hex.slice(0, 20), hex.slice(30)]) assert.not.ok(a.text.includes(piece), piece.slice(0, 12));
-  assert.match(a.text, '[redacted]');
-
-  r.mock.behave(A, scenarios.midStreamError({ code: 502, message: `upstream saw key ${hex}` }));
-  const b = await raw(r.server.url, 'POST', '/v1/messages', streamBody);
-  assert.not.ok(b.text.includes(hex.slice(0, 16)));
-  assert.match(b.text, 'event: error');
 });
 
 t('a client that leaves mid-stream aborts the upstream request at once', async ({ r, sdk }) => {
