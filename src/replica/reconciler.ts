@@ -4,7 +4,6 @@
 // touched is remembered; once all of that key's events are durable and the log-order state has passed
 // them, the live key is set to the log-order result. Keys nobody touches are left alone.
 
-import type { Subscribable, Unsubscribable } from 'rxjs';
 import type { KeyState, PoolState } from '../domain/pool-state';
 import type { Folded } from '../projection/projection';
 
@@ -84,7 +83,10 @@ export class Reconciler {
 }
 
 /** Remembers every key the live projection folds an event for, until the reconciler has checked it. */
-export function watchFolds(live: { folded: Subscribable<Folded>; afterLocalFold(fn: (keyId: string, record: number) => void): () => void }, r: Reconciler): Unsubscribable {
+/** What it needs of an Observable (rxjs stays inside src/projection). */
+interface Folds { subscribe(o: { next(f: Folded): void }): { unsubscribe(): void } }
+
+export function watchFolds(live: { folded: Folds; afterLocalFold(fn: (keyId: string, record: number) => void): () => void }, r: Reconciler): { unsubscribe(): void } {
   // Local outcomes through the typed hook, at their fold (the proxy's hot path runs no subscriber);
   // `folded` announces them again once durable, which the reconciler does not need.
   const unhook = live.afterLocalFold((id, record) => r.touchLocal(id, record));
