@@ -3,8 +3,11 @@
 
 import type { Knex } from 'knex';
 import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/entry';
-import { latencyBin } from '../request-log/latency-bins';
 import type { Database } from './database';
+import {
+  LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, addingUpsert, requestRow, rollups, triedRows, type TriedRow,
+} from './request-log-rows';
+import { insertSqliteBatch } from './sqlite-request-batch';
 
 export interface RequestFilter {
   keyId?: string; model?: string; status?: number | 'ok' | 'error'; outcome?: RequestOutcome;
@@ -27,15 +30,6 @@ interface Row {
 const MINUTE = 60_000;
 const CHUNK = 200; // rows per INSERT: well under SQLite's bound-variable limit
 
-function toRow(s: RequestSummary): Record<string, unknown> {
-  return {
-    at: s.at, route: s.route, model: s.model.slice(0, 200), stream: s.stream, status: s.status, ok: s.outcome === 'ok',
-    outcome: s.outcome, attempts: s.attempts, key_id: s.key_id, keys_tried: JSON.stringify(s.keys_tried),
-    latency_ms: s.latency_ms, ttfb_ms: s.ttfb_ms, input_tokens: s.input_tokens, output_tokens: s.output_tokens,
-    cost: s.cost, client: s.client.slice(0, 64),
-  };
-}
-
 const COLUMNS = ['id', 'at', 'route', 'model', 'stream', 'status', 'outcome', 'attempts', 'key_id', 'keys_tried',
   'latency_ms', 'ttfb_ms', 'input_tokens', 'output_tokens', 'cost', 'client'].map((c) => `r.${c}`);
 
@@ -44,69 +38,34 @@ export class RequestLogStore {
 
   private get knex(): Knex { return this.db.knex; }
 
-  /** One transaction per batch: the requests (multi-row inserts), then every key each one tried. */
+  /** One transaction per batch: the requests, every key each one tried, and the minute rollups. */
   async insert(batch: readonly RequestSummary[]): Promise<void> {
     if (batch.length === 0) return;
+    if (this.db.type === 'sqlite') return insertSqliteBatch(this.knex, batch);
     const step = await this.idStep();
     await this.knex.transaction(async (trx) => {
-      const tried: { request_id: number; key_id: string; at: number; outcome: string }[] = [];
+      const tried: TriedRow[] = [];
       for (let i = 0; i < batch.length; i += CHUNK) {
         const part = batch.slice(i, i + CHUNK);
         const ids = step === null ? await this.insertOneByOne(trx, part) : await this.insertMany(trx, part, step);
-        part.forEach((s, j) => {
-          const seen = new Set<string>(); // one request never tries a key twice; keep the first if it did
-          for (const k of s.keys_tried) {
-            if (seen.has(k.id)) continue;
-            seen.add(k.id);
-            tried.push({ request_id: ids[j], key_id: k.id, at: s.at, outcome: k.outcome });
-          }
-        });
+        part.forEach((s, j) => triedRows(s, ids[j], tried));
       }
       for (let i = 0; i < tried.length; i += CHUNK * 2) await trx('request_keys').insert(tried.slice(i, i + CHUNK * 2));
-      await this.addRollups(trx, batch);
+      const { minutes, bins } = rollups(batch);
+      await upsert(trx, 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, minutes);
+      await upsert(trx, 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, bins);
     });
   }
 
-  /** Adds the batch to the per-minute rollups: an upsert that adds, so concurrent writers sum up. */
-  private async addRollups(trx: Knex.Transaction, batch: readonly RequestSummary[]): Promise<void> {
-    const minutes = new Map<string, [number, string, number, number, number, number]>();
-    const bins = new Map<string, [number, number, number]>();
-    for (const s of batch) {
-      const minute = s.at - (s.at % MINUTE);
-      const m = minutes.get(`${minute}|${s.outcome}`) ?? [minute, s.outcome, 0, 0, 0, 0];
-      m[2]++; m[3] += s.input_tokens; m[4] += s.output_tokens; m[5] += s.cost ?? 0;
-      minutes.set(`${minute}|${s.outcome}`, m);
-      const bin = latencyBin(s.latency_ms);
-      const b = bins.get(`${minute}|${bin}`) ?? [minute, bin, 0];
-      b[2]++;
-      bins.set(`${minute}|${bin}`, b);
-    }
-    const sqlite = this.db.type === 'sqlite';
-    const add = (cols: string[]) => cols.map((c) => (sqlite ? `${c} = ${c} + excluded.${c}` : `${c} = ${c} + VALUES(${c})`)).join(', ');
-    const upsert = async (table: string, cols: string[], keys: string[], rows: unknown[][]) => {
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const part = rows.slice(i, i + CHUNK);
-        const values = part.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ');
-        const tail = sqlite ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET` : 'ON DUPLICATE KEY UPDATE';
-        const sums = cols.filter((c) => !keys.includes(c));
-        await trx.raw(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ${tail} ${add(sums)}`, part.flat() as Knex.Value[]);
-      }
-    };
-    await upsert('request_minutes', ['minute', 'outcome', 'requests', 'input_tokens', 'output_tokens', 'cost'], ['minute', 'outcome'], [...minutes.values()]);
-    await upsert('request_minute_latency', ['minute', 'bin', 'n'], ['minute', 'bin'], [...bins.values()]);
-  }
-
-  /** A multi-row insert's ids are consecutive (SQLite: one writer; MySQL: auto-inc lock mode 0 or 1). */
+  /** A multi-row insert's ids are consecutive (auto-inc lock mode 0 or 1); MySQL reports the first. */
   private async insertMany(trx: Knex.Transaction, part: readonly RequestSummary[], step: number): Promise<number[]> {
-    const [id] = await trx('request_log').insert(part.map(toRow));
-    // SQLite reports the last id, MySQL the first.
-    const first = this.db.type === 'sqlite' ? Number(id) - (part.length - 1) * step : Number(id);
-    return part.map((_, j) => first + j * step);
+    const [id] = await trx('request_log').insert(part.map(requestRow));
+    return part.map((_, j) => Number(id) + j * step);
   }
 
   private async insertOneByOne(trx: Knex.Transaction, part: readonly RequestSummary[]): Promise<number[]> {
     const ids: number[] = [];
-    for (const s of part) ids.push(Number((await trx('request_log').insert(toRow(s)))[0]));
+    for (const s of part) ids.push(Number((await trx('request_log').insert(requestRow(s)))[0]));
     return ids;
   }
 
@@ -114,7 +73,6 @@ export class RequestLogStore {
 
   /** The id step of a multi-row insert, or null when its ids may interleave with another writer's. */
   private idStep(): Promise<number | null> {
-    if (this.db.type === 'sqlite') return Promise.resolve(1);
     this.step ??= this.knex.raw('SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS inc').then((r) => {
       const row = (r as [{ mode: number; inc: number }[]])[0][0];
       return Number(row.mode) <= 1 ? Number(row.inc) : null;
@@ -246,4 +204,12 @@ function decode(r: Row): StoredRequest {
     latency_ms: r.latency_ms, ttfb_ms: r.ttfb_ms, input_tokens: r.input_tokens, output_tokens: r.output_tokens,
     cost: r.cost === null ? null : Number(r.cost), client: r.client,
   };
+}
+
+/** The MySQL rollup upserts, CHUNK rows per statement. */
+async function upsert(trx: Knex.Transaction, table: string, cols: string[], keys: string[], rows: (string | number)[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK);
+    await trx.raw(addingUpsert('mysql', table, cols, keys, part.length), part.flat());
+  }
 }

@@ -106,5 +106,32 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     assert.is((await store.latencyHistogram(0, 60_000)).reduce((a, r) => a + r.n, 0), 390);
   });
 
+  t('a later batch adds to the same minutes; a failing batch stores nothing; a batch waits for an open transaction', async ({ store, db }) => {
+    if (skip) return;
+    const rows = await store.count({});
+    const before = (await store.buckets(T0, 60_000)).reduce((a, r) => a + r.requests, 0);
+    await store.insert([summary(1), summary(2)]); // minute T0 again: the rollup upsert adds
+    assert.is((await store.buckets(T0, 60_000)).reduce((a, r) => a + r.requests, 0), before + 2);
+    const bad = { ...summary(3), route: null as unknown as string }; // NOT NULL: the whole batch must roll back
+    let failed = false;
+    try { await store.insert([summary(5), bad]); } catch { failed = true; }
+    assert.ok(failed, 'a batch with a bad row is refused');
+    assert.is(await store.count({}), rows + 2);
+    assert.is((await store.buckets(T0, 60_000)).reduce((a, r) => a + r.requests, 0), before + 2);
+    let release!: () => void;
+    let entered!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const inside = new Promise<void>((r) => { entered = r; });
+    const trx = db.knex.transaction(async (t) => { await t('request_minutes').select('minute').limit(1); entered(); await held; });
+    await inside;
+    let done = false;
+    const written = store.insert([summary(6)]).then(() => { done = true; });
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    if (dialect === 'sqlite') assert.not.ok(done, 'on SQLite the batch waits for the one connection');
+    release();
+    await Promise.all([trx, written]);
+    assert.is(await store.count({}), rows + 3);
+  });
+
   t.run();
 }

@@ -1,0 +1,70 @@
+// The rows one batch of request summaries becomes, whatever the database: the request itself, every
+// key it tried, and what it adds to the per-minute rollups.
+
+import type { RequestSummary } from '../request-log/entry';
+import { latencyBin } from '../request-log/latency-bins';
+
+const MINUTE = 60_000;
+
+export interface RequestRow {
+  at: number; route: string; model: string; stream: number; status: number; ok: number; outcome: string;
+  attempts: number; key_id: string | null; keys_tried: string; latency_ms: number; ttfb_ms: number | null;
+  input_tokens: number; output_tokens: number; cost: number | null; client: string;
+}
+
+export interface TriedRow { request_id: number; key_id: string; at: number; outcome: string }
+
+/** [minute, outcome, requests, input_tokens, output_tokens, cost] and [minute, bin, n]. */
+export interface Rollups { minutes: [number, string, number, number, number, number][]; bins: [number, number, number][] }
+
+export const MINUTE_COLUMNS = ['minute', 'outcome', 'requests', 'input_tokens', 'output_tokens', 'cost'];
+export const MINUTE_KEYS = ['minute', 'outcome'];
+export const LATENCY_COLUMNS = ['minute', 'bin', 'n'];
+export const LATENCY_KEYS = ['minute', 'bin'];
+
+export function requestRow(s: RequestSummary): RequestRow {
+  return {
+    at: s.at, route: s.route, model: s.model.slice(0, 200), stream: s.stream ? 1 : 0, status: s.status, ok: s.outcome === 'ok' ? 1 : 0,
+    outcome: s.outcome, attempts: s.attempts, key_id: s.key_id, keys_tried: JSON.stringify(s.keys_tried),
+    latency_ms: s.latency_ms, ttfb_ms: s.ttfb_ms, input_tokens: s.input_tokens, output_tokens: s.output_tokens,
+    cost: s.cost, client: s.client.slice(0, 64),
+  };
+}
+
+/** The keys one stored request tried; a request never tries a key twice, and if it did the first counts. */
+export function triedRows(s: RequestSummary, requestId: number, out: TriedRow[]): void {
+  for (let i = 0; i < s.keys_tried.length; i++) {
+    const k = s.keys_tried[i];
+    let repeat = false;
+    for (let j = 0; j < i; j++) if (s.keys_tried[j].id === k.id) { repeat = true; break; }
+    if (!repeat) out.push({ request_id: requestId, key_id: k.id, at: s.at, outcome: k.outcome });
+  }
+}
+
+/** What the batch adds to each minute's counters and latency bins. */
+export function rollups(batch: readonly RequestSummary[]): Rollups {
+  const minutes = new Map<string, [number, string, number, number, number, number]>();
+  const bins = new Map<string, [number, number, number]>();
+  for (const s of batch) {
+    const minute = s.at - (s.at % MINUTE);
+    const mk = `${minute}|${s.outcome}`;
+    let m = minutes.get(mk);
+    if (!m) minutes.set(mk, (m = [minute, s.outcome, 0, 0, 0, 0]));
+    m[2]++; m[3] += s.input_tokens; m[4] += s.output_tokens; m[5] += s.cost ?? 0;
+    const bin = latencyBin(s.latency_ms);
+    const bk = `${minute}|${bin}`;
+    let b = bins.get(bk);
+    if (!b) bins.set(bk, (b = [minute, bin, 0]));
+    b[2]++;
+  }
+  return { minutes: [...minutes.values()], bins: [...bins.values()] };
+}
+
+/** `INSERT … ON CONFLICT/DUPLICATE KEY` that adds the new counts to the stored ones, so writers sum up. */
+export function addingUpsert(type: 'sqlite' | 'mysql', table: string, cols: string[], keys: string[], rows: number): string {
+  const values = Array.from({ length: rows }, () => `(${cols.map(() => '?').join(', ')})`).join(', ');
+  const sums = cols.filter((c) => !keys.includes(c))
+    .map((c) => (type === 'sqlite' ? `${c} = ${c} + excluded.${c}` : `${c} = ${c} + VALUES(${c})`)).join(', ');
+  const tail = type === 'sqlite' ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET` : 'ON DUPLICATE KEY UPDATE';
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ${tail} ${sums}`;
+}

@@ -1,0 +1,51 @@
+// On SQLite a request-log batch is written through statements prepared once, on the connection knex
+// holds, in one synchronous transaction. Building and preparing a 200-row INSERT through knex for
+// every batch cost about a quarter of the proxy's CPU per request (BENCHMARKS.md, run E's profile).
+
+import type { Database as Sqlite, Statement } from 'better-sqlite3';
+import type { Knex } from 'knex';
+import type { RequestSummary } from '../request-log/entry';
+import {
+  addingUpsert, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, requestRow, rollups, triedRows, type TriedRow,
+} from './request-log-rows';
+
+interface Statements { request: Statement; tried: Statement; minute: Statement; latency: Statement; write: (b: readonly RequestSummary[]) => void }
+
+const prepared = new WeakMap<Sqlite, Statements>();
+
+type Pool = { acquireConnection(): Promise<Sqlite>; releaseConnection(c: Sqlite): Promise<unknown> };
+
+/** Writes the batch in one transaction; waits for the connection like any knex query would. */
+export async function insertSqliteBatch(knex: Knex, batch: readonly RequestSummary[]): Promise<void> {
+  const pool = knex.client as Pool;
+  const conn = await pool.acquireConnection();
+  try {
+    let s = prepared.get(conn);
+    if (!s) prepared.set(conn, (s = prepare(conn)));
+    s.write(batch);
+  } finally {
+    await pool.releaseConnection(conn);
+  }
+}
+
+function prepare(conn: Sqlite): Statements {
+  const s = {
+    request: conn.prepare(
+      'INSERT INTO request_log (at, route, model, stream, status, ok, outcome, attempts, key_id, keys_tried, latency_ms, ' +
+      'ttfb_ms, input_tokens, output_tokens, cost, client) VALUES (@at, @route, @model, @stream, @status, @ok, @outcome, ' +
+      '@attempts, @key_id, @keys_tried, @latency_ms, @ttfb_ms, @input_tokens, @output_tokens, @cost, @client)',
+    ),
+    tried: conn.prepare('INSERT INTO request_keys (request_id, key_id, at, outcome) VALUES (@request_id, @key_id, @at, @outcome)'),
+    minute: conn.prepare(addingUpsert('sqlite', 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, 1)),
+    latency: conn.prepare(addingUpsert('sqlite', 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, 1)),
+  };
+  const write = conn.transaction((batch: readonly RequestSummary[]) => {
+    const tried: TriedRow[] = [];
+    for (const r of batch) triedRows(r, Number(s.request.run(requestRow(r)).lastInsertRowid), tried);
+    for (const t of tried) s.tried.run(t);
+    const { minutes, bins } = rollups(batch);
+    for (const m of minutes) s.minute.run(m);
+    for (const b of bins) s.latency.run(b);
+  });
+  return { ...s, write };
+}
