@@ -100,3 +100,11 @@ export function withDefaults(key: KeyState): KeyState {
   key.lastFreeAt ??= null;
   return key;
 }
+
+/** A copy of a key that shares nothing mutable with it. */
+export function cloneKey(key: KeyState): KeyState {
+  const copy = { ...key };
+  if (key.credit) copy.credit = { ...key.credit };
+  if (key.labels) copy.labels = [...key.labels];
+  return copy;
+}

@@ -57,8 +57,8 @@ export class Projection {
   };
   private tracked = new SeqTracker();
   private readonly folded$ = new Subject<Folded>();
-  /** Typed hooks called right after each local outcome is folded (the replica's reconciler). */
-  private readonly localFoldHooks: ((keyId: string, record: number) => void)[] = [];
+  /** Typed hooks called right after each local outcome is folded (a replica's overlay). */
+  private readonly localFoldHooks: ((event: NewEvent, record: number) => void)[] = [];
   private readonly appended$ = new Subject<{ events: number; ms: number }>();
   private readonly pending = new PendingBatch();
   private writing: Promise<unknown> = Promise.resolve();
@@ -93,7 +93,7 @@ export class Projection {
   get folded(): Observable<Folded> { return this.folded$; }
 
   /** Calls `fn` right after every local outcome is folded, with its record number; returns an unhook. */
-  afterLocalFold(fn: (keyId: string, record: number) => void): () => void {
+  afterLocalFold(fn: (event: NewEvent, record: number) => void): () => void {
     this.localFoldHooks.push(fn);
     return () => {
       const i = this.localFoldHooks.indexOf(fn);
@@ -124,8 +124,8 @@ export class Projection {
 
   /** A local outcome: folded now, announced with its batch (appendAll). */
   private foldLocal(event: NewEvent): void {
-    if (!this.fold(event) || event.key_id === null) return;
-    for (let i = 0; i < this.localFoldHooks.length; i++) this.localFoldHooks[i](event.key_id, this.recorded);
+    if (!this.fold(event)) return;
+    for (let i = 0; i < this.localFoldHooks.length; i++) this.localFoldHooks[i](event, this.recorded);
   }
 
   /** Every batch appended to the log: how many events, how long the transaction took (for metrics). */
@@ -184,25 +184,32 @@ export class Projection {
 
   get seqs(): SeqTracker { return this.tracked; }
 
-  /** Folds stored events the tracker already skipped as holes and that became visible late. */
-  foldLate(rows: readonly Decoded[]): number {
-    let folded = 0;
-    for (const d of rows) {
-      if (d.ok && d.event.origin !== this.o.events.origin) { this.foldStored(d.event); folded++; }
-    }
-    return folded;
-  }
-
-  /** Replaces one key's state (a replica correcting a fold order that differed from the log's). */
+  /** Replaces one key's state (a replica setting it to the log order plus what is not settled). */
   replaceKey(id: string, key: KeyState | null): void {
     if (key) this.state.keys[id] = withDefaults(key); else delete this.state.keys[id];
     this.reindex(id);
   }
 
-  /** Replaces the live settings (a replica correcting a fold order that differed from the log's). */
-  replaceSettings(settings: Record<string, unknown>): void {
-    this.state.settings = settings;
-    this.free.settingsChanged(this.state, this.now());
+  /** Replaces the pool-wide part of the state (a replica, like replaceKey). */
+  replaceGlobals(g: Pick<PoolState, 'everAdded' | 'settings' | 'secretsVersion' | 'totals'>): void {
+    const settingsChanged = !sameSettings(this.state.settings, g.settings);
+    this.state.everAdded = g.everAdded;
+    this.state.secretsVersion = g.secretsVersion;
+    this.state.totals = g.totals;
+    this.state.settings = g.settings;
+    if (settingsChanged) this.free.settingsChanged(this.state, this.now());
+  }
+
+  /** Tells the read models about a stored event another replica wrote, once it shows in `state`. */
+  announce(event: StoredEvent): void {
+    this.stats.folded++;
+    this.stats.eventsSinceSnapshot++;
+    this.folded$.next({ event, local: false });
+  }
+
+  /** Runs `task` in the write queue: no append of this process is in flight while it runs. */
+  whenIdle<T>(task: () => T): Promise<T> {
+    return this.serialize(async () => task());
   }
 
   /** Starts the timers (cooldown ends). Flushes are scheduled on demand. */
@@ -413,4 +420,10 @@ export class Projection {
     }
     this.scheduleCooldownTimer();
   }
+}
+
+function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.is(a[k], b[k]) || JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }

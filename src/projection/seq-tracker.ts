@@ -19,6 +19,14 @@ export class SeqTracker {
     if (this.above.size > 0 && this.holeSince === null) this.holeSince = now;
   }
 
+  /** Everything up to `seq` is folded (a replica's log-order state has passed it). */
+  advanceTo(seq: number): void {
+    if (seq <= this.watermark) return;
+    this.watermark = seq;
+    for (const s of this.above) if (s <= seq) this.above.delete(s);
+    this.compact();
+  }
+
   /** Seqs above the watermark that are folded: a hole lies below each. */
   aboveList(): number[] { return [...this.above].sort((a, b) => a - b); }
 

@@ -1,7 +1,6 @@
-// The pool folded strictly in log (seq) order: what every replica agrees on. The live projection folds
-// its own outcomes at once and others' when it reads them, so two replicas may fold concurrent events
-// of one key in different orders; this state is the reference they are corrected to, and the state
-// the lease holder writes into snapshots.
+// The pool folded strictly in log (seq) order: what every replica agrees on, the only fold of the
+// others' events, the base of the live pool (src/replica/unsettled.ts) and what the lease holder
+// writes into snapshots.
 
 import { evolve } from '../domain/evolve';
 import { initialState, type PoolState } from '../domain/pool-state';
@@ -22,7 +21,8 @@ export class LogOrderState {
   /** Every seq up to this is folded (or was given up as a hole). */
   get seq(): number { return this.order.watermark; }
 
-  push(rows: readonly Decoded[], now: number): void { this.order.push(rows, now); }
+  /** Keeps the rows not seen before; returns them. */
+  push(rows: readonly Decoded[], now: number): Decoded[] { return this.order.push(rows, now); }
 
   /** Folds what is next in seq order; returns the events folded, in order. */
   advance(now: number, waitMs: number): StoredEvent[] {

@@ -1,5 +1,5 @@
-// Several replicas on one MySQL database: the tailer, the log-order state and its corrections, the
-// lease that picks the one replica that probes and writes snapshots. Started after the projection is
+// Several replicas on one MySQL database: the tailer, the log-order state and the live pool's overlay
+// on it, the lease that picks the one replica that probes and writes snapshots. Started after the projection is
 // loaded; stopped before the final flush, which it does itself so its last snapshot covers it.
 
 import type { PoolState } from '../domain/pool-state';
@@ -12,9 +12,9 @@ import type { Database } from '../store/database';
 import { Lease } from './lease';
 import { LeaseStore } from '../store/lease-store';
 import { LogOrderState } from './log-order-state';
-import { Reconciler, watchFolds } from './reconciler';
 import { SeqOrder } from './seq-order';
 import { Tailer, type TailerStats } from './tailer';
+import { Unsettled } from './unsettled';
 
 export const LEASE_NAME = 'leader';
 
@@ -35,7 +35,7 @@ export interface ReplicationOptions {
 }
 
 export interface ReplicationStatus extends TailerStats {
-  leader: boolean; corrected: number; reconciling: number;
+  leader: boolean;
 }
 
 /** How long a skipped seq is still asked for: a transaction open this long after its insert is lost to running replicas. */
@@ -51,7 +51,6 @@ export class Replication {
   readonly lease: LeaseLike;
   private tailer!: Tailer;
   private ordered!: LogOrderState;
-  private reconciler!: Reconciler;
   private snapshotting = false;
   private unwatch: () => void = () => undefined;
   private readonly now: () => number;
@@ -67,12 +66,19 @@ export class Replication {
   async start(): Promise<void> {
     const p = this.o.projection;
     this.ordered = await this.initialOrderedState();
-    this.reconciler = new Reconciler(p);
-    const watching = watchFolds(p, this.reconciler);
-    this.unwatch = () => watching.unsubscribe();
+    const unsettled = new Unsettled(p);
+    const ordered = this.ordered;
+    const origin = this.o.events.origin;
+    // Own outcomes through the typed hook, at their fold (the proxy's hot path runs no subscriber);
+    // own commands from the fold stream, folded once appended.
+    const unhook = p.afterLocalFold((event, record) => unsettled.outcome(event, record));
+    const sub = p.folded.subscribe(({ event, local }) => {
+      if (!local && 'seq' in event && event.origin === origin) unsettled.command(event, ordered.seq);
+    });
+    this.unwatch = () => { unhook(); sub.unsubscribe(); };
     this.tailer = new Tailer({
-      events: this.o.events, projection: p, ordered: this.ordered, reconciler: this.reconciler,
-      pollMs: this.o.pollMs, gapWaitMs: this.o.gapWaitMs, lateWindowMs: lateWindowMs(this.o.gapWaitMs),
+      events: this.o.events, projection: p, ordered, unsettled,
+      pollMs: this.o.pollMs, lateWindowMs: lateWindowMs(this.o.gapWaitMs),
       log: this.o.log, now: this.now, afterPoll: () => this.maybeSnapshot(false),
     });
     await this.tailer.poll();
@@ -97,10 +103,7 @@ export class Replication {
   }
 
   status(): ReplicationStatus {
-    return {
-      ...this.tailer.stats, leader: this.lease.held,
-      corrected: this.reconciler.corrected, reconciling: this.reconciler.pending,
-    };
+    return { ...this.tailer.stats, leader: this.lease.held };
   }
 
   /** The pool in log order, as every replica folds it (for tests and diagnostics). */

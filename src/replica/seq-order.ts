@@ -20,6 +20,16 @@ export class SeqOrder {
   /** Rows waiting for a smaller seq. */
   get waiting(): number { return this.slots.size; }
 
+  /** The rows waiting for a smaller seq, in seq order. */
+  waitingRows(): Decoded[] {
+    const out: Decoded[] = [];
+    for (const seq of [...this.slots.keys()].sort((a, b) => a - b)) {
+      const row = this.slots.get(seq)!.row;
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
   /** The highest seq known (folded or waiting). */
   get high(): number {
     let high = this.watermark;
@@ -27,11 +37,14 @@ export class SeqOrder {
     return high;
   }
 
-  push(rows: readonly Decoded[], now: number): void {
+  /** Keeps the rows not seen before; returns them. */
+  push(rows: readonly Decoded[], now: number): Decoded[] {
+    const added: Decoded[] = [];
     for (const row of rows) {
       const seq = seqOf(row);
-      if (seq > this.watermark && !this.slots.has(seq)) this.slots.set(seq, { row, seenAt: now });
+      if (seq > this.watermark && !this.slots.has(seq)) { this.slots.set(seq, { row, seenAt: now }); added.push(row); }
     }
+    return added;
   }
 
   /** The rows that are next in seq order; a hole is skipped once the row above it is `waitMs` old. */

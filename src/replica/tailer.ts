@@ -1,26 +1,24 @@
-// Reads the events other replicas append to the shared MySQL log and folds them into the live
-// projection, every REPLICA_POLL_MS. When nothing is new a poll is one indexed range query that
-// returns no row. Rows go two ways: into the live projection at once (a missing seq does not delay
-// the ones above it), and into the log-order state, which waits for holes so it folds exactly the
-// log's order; keys whose live fold went another way are then corrected to it.
+// Reads the events other replicas append to the shared MySQL log, every REPLICA_POLL_MS. When nothing
+// is new a poll is one indexed range query that returns no row. Rows go into the log-order state, which
+// waits for holes so it folds exactly the log's order; then the live pool is set to that state plus
+// what it does not hold yet (src/replica/unsettled.ts), so a missing seq delays nothing on show.
 
 import type { Decoded } from '../events/decode';
+import type { StoredEvent } from '../events/types';
 import type { Log } from '../log';
 import type { Projection } from '../projection/projection';
 import type { EventStore } from '../store/event-store';
 import type { LogOrderState } from './log-order-state';
-import type { Reconciler } from './reconciler';
 import { seqOf } from './seq-order';
+import type { Unsettled } from './unsettled';
 
 export interface TailerOptions {
-  events: Pick<EventStore, 'readAfter' | 'readSeqs'>;
-  projection: Pick<Projection, 'foldDecoded' | 'foldLate' | 'seqs'>;
+  events: Pick<EventStore, 'readAfter' | 'readSeqs' | 'origin'>;
+  projection: Pick<Projection, 'announce' | 'whenIdle' | 'seqs'>;
   ordered: LogOrderState;
-  reconciler: Reconciler;
+  unsettled: Unsettled;
   pollMs: number;
-  /** How long the live projection holds a hole open before folding past it. */
-  gapWaitMs: number;
-  /** How long a skipped seq is still asked for (and the log-order state waits for it). */
+  /** How long a missing seq is waited for (and asked for again) before the log-order state reads past it. */
   lateWindowMs: number;
   log: Log;
   now?: () => number;
@@ -32,12 +30,19 @@ export interface TailerOptions {
 export interface TailerStats {
   polls: number; folded: number; lateFolded: number; errors: number;
   lastPollAt: number | null; cursor: number; orderedSeq: number; waiting: number; skippedHoles: number;
+  /** Events folded into the log-order state: each event of the log once. */
+  logOrderFolded: number;
+  /** This replica's own events shown on top of the log-order state, and how many times they were refolded. */
+  unsettled: number; refolded: number;
+  /** Others' events shown from the overlay while a hole below them held them out of the log-order state (summed over polls). */
+  shownAboveHoles: number;
 }
 
 export class Tailer {
   private cursor: number;
-  /** Seqs the live projection skipped as holes; if one appears while watched, it is folded late. */
-  private readonly late = new Set<number>();
+  /** The highest seq read so far: a smaller one read later filled a hole. */
+  private highest: number;
+  private first = true;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -45,11 +50,13 @@ export class Tailer {
   private readonly now: () => number;
   readonly stats: TailerStats = {
     polls: 0, folded: 0, lateFolded: 0, errors: 0, lastPollAt: null, cursor: 0, orderedSeq: 0, waiting: 0, skippedHoles: 0,
+    logOrderFolded: 0, unsettled: 0, refolded: 0, shownAboveHoles: 0,
   };
 
   constructor(private readonly o: TailerOptions) {
     this.now = o.now ?? Date.now;
     this.cursor = o.ordered.seq;
+    this.highest = o.ordered.seq;
   }
 
   /** Polls every pollMs until stopped. */
@@ -91,45 +98,62 @@ export class Tailer {
   }
 
   private async pollOnce(): Promise<void> {
-    const { events, projection, ordered } = this.o;
+    const { events, projection, ordered, unsettled } = this.o;
     const page = this.o.pageSize ?? 2000;
+    const fresh: StoredEvent[] = [];
     for (;;) {
       const rows = await events.readAfter(this.cursor, page);
       if (rows.length) this.cursor = Math.max(this.cursor, seqOf(rows[rows.length - 1]));
-      this.take(rows);
+      this.take(rows, fresh);
       if (rows.length < page) break;
     }
     // Holes below the cursor: asked for again while the log-order state still waits for them.
     const holes = ordered.order.missing(this.cursor, 1000);
-    if (holes.length) this.take(await events.readSeqs(holes));
+    if (holes.length) this.take(await events.readSeqs(holes), fresh);
 
     const now = this.now();
-    for (const seq of projection.seqs.skipOldHoles(now, this.o.gapWaitMs)) this.late.add(seq);
-    ordered.advance(now, this.o.lateWindowMs);
-    for (const seq of this.late) if (seq <= ordered.seq) this.late.delete(seq);
-    const corrected = this.o.reconciler.run(ordered.state, ordered.seq);
-    if (corrected > 0) this.o.log.debug({ corrected, seq: ordered.seq }, 'set keys folded out of log order to their log-order state');
+    // In the write queue: this replica's appends that the rows above may hold have settled their marks.
+    await projection.whenIdle(() => {
+      const touched = new Set<string>();
+      for (const e of ordered.advance(now, this.o.lateWindowMs)) if (e.key_id !== null) touched.add(e.key_id);
+      projection.seqs.advanceTo(ordered.seq);
+      const waiting: StoredEvent[] = [];
+      for (const row of ordered.order.waitingRows()) if (row.ok && row.event.origin !== events.origin) waiting.push(row.event);
+      unsettled.refresh(ordered.state, ordered.seq, waiting, touched, this.first);
+      this.stats.shownAboveHoles += waiting.length;
+      this.first = false;
+      for (const e of fresh) projection.announce(e);
+    });
 
     this.stats.polls++;
+    this.stats.folded += fresh.length;
     this.stats.lastPollAt = now;
     this.stats.cursor = this.cursor;
     this.stats.orderedSeq = ordered.seq;
     this.stats.waiting = ordered.order.waiting;
     this.stats.skippedHoles = ordered.order.skipped;
+    this.stats.logOrderFolded = ordered.total;
+    this.stats.unsettled = unsettled.size;
+    this.stats.refolded = unsettled.refolded;
     if (this.o.afterPoll) await this.o.afterPoll();
   }
 
-  private take(rows: readonly Decoded[]): void {
+  /** Hands new rows to the log-order state; collects the others' events to announce. */
+  private take(rows: readonly Decoded[], fresh: StoredEvent[]): void {
     if (rows.length === 0) return;
-    const { projection, ordered } = this.o;
-    const normal: Decoded[] = [];
-    const late: Decoded[] = [];
-    for (const row of rows) (this.late.delete(seqOf(row)) ? late : normal).push(row);
-    this.stats.folded += projection.foldDecoded(normal).folded;
-    if (late.length) {
-      this.stats.lateFolded += projection.foldLate(late);
-      this.o.log.warn({ seqs: late.map(seqOf) }, 'events became visible after the gap wait; folded late');
+    const { events, projection, ordered } = this.o;
+    const late: number[] = [];
+    for (const row of ordered.push(rows, this.now())) {
+      const seq = seqOf(row);
+      if (seq < this.highest) late.push(seq);
+      else this.highest = seq;
+      if (!row.ok) { this.o.log.warn({ seq, error: row.error }, 'skipping an event that does not decode'); continue; }
+      // Already folded live: this replica's own events, and what the projection read when it loaded.
+      if (row.event.origin !== events.origin && !projection.seqs.has(seq)) fresh.push(row.event);
     }
-    ordered.push(rows, this.now());
+    if (late.length) {
+      this.stats.lateFolded += late.length;
+      this.o.log.debug({ seqs: late }, 'events became visible after later ones; folded in seq order');
+    }
   }
 }

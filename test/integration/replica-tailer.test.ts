@@ -91,7 +91,7 @@ s('concurrent appenders with transactions that commit late: every event folded o
   })());
   await Promise.all(writers);
   const max = await new EventStore(c.db!, 'x').maxSeq();
-  await waitUntil(() => c.replication!.status().orderedSeq === max && c.replication!.status().reconciling === 0, 5000);
+  await waitUntil(() => c.replication!.status().orderedSeq === max && c.replication!.status().unsettled === 0, 5000);
   const expected = await logOrder(c.db!);
   assert.equal(c.projection!.state.keys, expected.keys, 'the tailing replica holds the log-order state of every key');
   assert.equal(c.projection!.state.totals, expected.totals, 'every usage counter counted exactly once');
