@@ -123,7 +123,7 @@ export const SETTINGS = {
   snapshotsKept: { env: 'SNAPSHOTS_KEPT', def: '3', type: int(1, 100), doc: 'how many snapshots to keep' },
   eventFlushMs: { env: 'EVENT_FLUSH_MS', def: '250', type: int(1, 10_000), doc: 'proxy and probe outcomes are appended in one transaction at most this often' },
   replicaPollMs: { env: 'REPLICA_POLL_MS', def: '500', type: int(50, 60_000), doc: 'MySQL: how often a replica reads the events others appended' },
-  replicaGapWaitMs: { env: 'REPLICA_GAP_WAIT_MS', def: '5000', type: int(0, 600_000), doc: 'MySQL: how long a gap in the event sequence is held open before reading past it' },
+  replicaGapWaitMs: { env: 'REPLICA_GAP_WAIT_MS', def: '5000', type: int(0, 600_000), doc: 'MySQL: a missing seq is waited for the longer of 30 s and six times this before the log-order state reads past it (the live pool shows what is above it at once)' },
   leaseSeconds: { env: 'LEASE_SECONDS', def: '15', type: int(2, 3600), doc: 'MySQL: how long the prober/snapshot lease lasts without renewal' },
   shutdownGraceSeconds: { env: 'SHUTDOWN_GRACE_SECONDS', def: '30', type: int(0, 3600), doc: 'on SIGTERM, how long in-flight requests and streams may take to finish' },
   requestLogRetentionDays: { env: 'REQUEST_LOG_RETENTION_DAYS', def: '7', type: int(1, 3650), doc: 'how long the request log keeps a request (pruned by the leader)' },
