@@ -32,20 +32,26 @@ function prepare(conn: Sqlite): Statements {
   const s = {
     request: conn.prepare(
       'INSERT INTO request_log (at, route, model, stream, status, ok, outcome, attempts, key_id, keys_tried, latency_ms, ' +
-      'ttfb_ms, input_tokens, output_tokens, cost, client) VALUES (@at, @route, @model, @stream, @status, @ok, @outcome, ' +
-      '@attempts, @key_id, @keys_tried, @latency_ms, @ttfb_ms, @input_tokens, @output_tokens, @cost, @client)',
+      'ttfb_ms, input_tokens, output_tokens, cost, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    tried: conn.prepare('INSERT INTO request_keys (request_id, key_id, at, outcome) VALUES (@request_id, @key_id, @at, @outcome)'),
+    tried: conn.prepare('INSERT INTO request_keys (request_id, key_id, at, outcome) VALUES (?, ?, ?, ?)'),
     minute: conn.prepare(addingUpsert('sqlite', 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, 1)),
     latency: conn.prepare(addingUpsert('sqlite', 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, 1)),
   };
   const write = conn.transaction((batch: readonly RequestSummary[]) => {
     const tried: TriedRow[] = [];
-    for (const r of batch) triedRows(r, Number(s.request.run(requestRow(r)).lastInsertRowid), tried);
-    for (const t of tried) s.tried.run(t);
+    for (const r of batch) triedRows(r, Number(insertRequest(s.request, r).lastInsertRowid), tried);
+    for (const t of tried) s.tried.run(t.request_id, t.key_id, t.at, t.outcome);
     const { minutes, bins } = rollups(batch);
     for (const m of minutes) s.minute.run(m);
     for (const b of bins) s.latency.run(b);
   });
   return { ...s, write };
+}
+
+/** requestRow bound by position: binding sixteen named parameters cost ~1.5 µs a row more. */
+function insertRequest(stmt: Statement, r: RequestSummary) {
+  const row = requestRow(r);
+  return stmt.run(row.at, row.route, row.model, row.stream, row.status, row.ok, row.outcome, row.attempts, row.key_id,
+    row.keys_tried, row.latency_ms, row.ttfb_ms, row.input_tokens, row.output_tokens, row.cost, row.client);
 }
