@@ -4,12 +4,14 @@ import * as initial from './001-initial';
 import * as snapshotVersion from './002-snapshot-version';
 import * as hashedSessions from './003-hashed-sessions';
 import * as requestLog from './004-request-log';
+import * as failedRequestIndexes from './005-failed-request-indexes';
 
 const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
   '001-initial': initial,
   '002-snapshot-version': snapshotVersion,
   '003-hashed-sessions': hashedSessions,
   '004-request-log': requestLog,
+  '005-failed-request-indexes': failedRequestIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -173,7 +173,9 @@ export class RequestLogStore {
   private base(f: RequestFilter, q: Knex.QueryBuilder = this.knex('request_log as r'), at = 'r.at'): Knex.QueryBuilder {
     if (f.model !== undefined) q.where('r.model', f.model);
     if (f.outcome !== undefined) q.where('r.outcome', f.outcome);
-    if (f.status === 'ok') q.where('r.ok', true);
+    // `ok` is exactly outcome 'ok', whose indexes hold every row; on SQLite the `ok` indexes only hold
+    // failed rows (migration 005).
+    if (f.status === 'ok') q.where('r.outcome', 'ok');
     else if (f.status === 'error') q.where('r.ok', false);
     else if (f.status !== undefined) q.where('r.status', f.status);
     if (f.since !== undefined) q.where(at, '>=', f.since);

@@ -2,13 +2,14 @@
 // keys it tried, pages and counts honour each filter, the export walks every row once, buckets add
 // up, and pruning removes old requests together with their keys.
 
+import type { Knex } from 'knex';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/store/database';
-import { RequestLogStore } from '../../src/store/request-log-store';
+import { RequestLogStore, type RequestFilter } from '../../src/store/request-log-store';
 import type { RequestSummary } from '../../src/request-log/entry';
 import { latencyBin } from '../../src/request-log/latency-bins';
 import { freshMysqlDatabase, MYSQL, mysqlAvailable } from '../helpers/mysql';
@@ -72,6 +73,29 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     assert.is(await store.count({ keyId: 'k9', since: T0 + 100_000, until: T0 + 200_000 }), 25);
     const second = await store.page({ model: 'a/one' }, 5, 5);
     assert.equal(second.map((r) => r.at), [439, 437, 435, 433, 431].map((i) => T0 + i * 1000));
+  });
+
+  t('on SQLite every filter reads its page in order from its own index: no table scan, no sort', async ({ store, db }) => {
+    if (skip || dialect !== 'sqlite') return;
+    const cases: [RequestFilter, string][] = [
+      [{}, 'request_log_at'], [{ since: T0, until: T0 + 10_000 }, 'request_log_at'],
+      [{ status: 'ok' }, 'request_log_outcome_at'], [{ status: 'error' }, 'request_log_failed_at'],
+      [{ status: 502 }, 'request_log_status_at'], [{ outcome: 'rate_limit' }, 'request_log_outcome_at'],
+      [{ model: 'a/one' }, 'request_log_model_at'], [{ model: 'a/one', status: 'error' }, 'request_log_model_failed_at'],
+      [{ model: 'a/one', status: 'ok' }, 'request_log_model_outcome_at'], [{ model: 'a/one', outcome: 'ok' }, 'request_log_model_outcome_at'],
+      [{ model: 'b/two', status: 502 }, 'request_log_model_status_at'], [{ outcome: 'rate_limit', status: 502 }, 'request_log_outcome_status_at'],
+    ];
+    for (const [f, index] of cases) {
+      const sql: { sql: string; bindings: readonly Knex.Value[] }[] = [];
+      const listen = (q: { sql: string; bindings?: readonly Knex.Value[] }) => sql.push({ sql: q.sql, bindings: q.bindings ?? [] });
+      db.knex.on('query', listen);
+      await store.page(f, 50, 0);
+      db.knex.off('query', listen);
+      const plan = (await db.knex.raw(`EXPLAIN QUERY PLAN ${sql[0].sql}`, sql[0].bindings)) as { detail: string }[];
+      const text = plan.map((p) => p.detail).join('; ');
+      assert.ok(text.includes(`USING INDEX ${index} `) || text.endsWith(`USING INDEX ${index}`), `${JSON.stringify(f)} reads ${index}: ${text}`);
+      assert.not.ok(/TEMP B-TREE/.test(text), `${JSON.stringify(f)} needs no sort: ${text}`);
+    }
   });
 
   t('the export walks every matching row once, in page order', async ({ store }) => {
