@@ -4,6 +4,35 @@
 import type { Actor, KeyProbedData, NewEvent } from '../events/types';
 import type { KeyState, PoolState } from './pool-state';
 
+/** A key to add, as the edge parsed it: its id, weight and the only parts of the secret that are shown. */
+export interface NewKey { id: string; weight: number; masked: string; suffix: string }
+
+/** Adds the keys not in the pool yet, in the order given; the others are duplicates (nothing is written for them). */
+export function decideAdd<K extends NewKey>(state: PoolState, keys: readonly K[], actor: Actor, now: number): { events: NewEvent[]; added: K[]; duplicates: K[] } {
+  const events: NewEvent[] = [];
+  const added: K[] = [];
+  const duplicates: K[] = [];
+  for (const k of keys) {
+    if (state.keys[k.id]) { duplicates.push(k); continue; }
+    added.push(k);
+    events.push({ type: 'KeyAdded', at: now, key_id: k.id, actor, data: { weight: k.weight, masked: k.masked, suffix: k.suffix } });
+  }
+  return { events, added, duplicates };
+}
+
+/** Deletes each named key that exists, once, however often it is named. */
+export function decideDelete(state: PoolState, ids: readonly string[], actor: Actor, now: number): NewEvent[] {
+  return [...new Set(ids)].filter((id) => state.keys[id])
+    .map((id) => ({ type: 'KeyDeleted', at: now, key_id: id, actor, data: { masked: state.keys[id].masked } }));
+}
+
+/** A new weight for a key that exists; the same weight changes nothing. */
+export function decideWeight(state: PoolState, id: string, weight: number, actor: Actor, now: number): NewEvent[] {
+  const key = state.keys[id];
+  if (!key || key.weight === weight) return [];
+  return [{ type: 'KeyWeightChanged', at: now, key_id: id, actor, data: { weight, previous: key.weight } }];
+}
+
 export interface UseInput {
   id: string; now: number; free: boolean;
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;

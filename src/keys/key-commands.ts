@@ -2,7 +2,7 @@
 // Each is durable before it returns.
 
 import { keyId, keySuffix, maskKey, parseKeyLines, MAX_WEIGHT, MIN_WEIGHT } from '../domain/key-lines';
-import { decideSetActive } from '../domain/decide-key';
+import { decideAdd, decideDelete, decideSetActive, decideWeight } from '../domain/decide-key';
 import type { KeyState } from '../domain/pool-state';
 import type { Actor, KeyAccessAction, KeyAccessOutcome, NewEvent } from '../events/types';
 import type { Projection } from '../projection/projection';
@@ -34,7 +34,7 @@ export class KeyCommands {
 
   async addKeys(text: string, actor: Actor): Promise<AddReport> {
     const report: AddReport = { added_count: 0, duplicate_count: 0, invalid_count: 0, error_messages: [], warnings: [], invalid_lines: [], added: [] };
-    const wanted: { line: number; id: string; secret: string; weight: number }[] = [];
+    const wanted: { line: number; id: string; secret: string; weight: number; masked: string; suffix: string }[] = [];
     const seen = new Set<string>();
     const invalidLines = new Set<number>(); // a Set: 200,000 bad lines were quadratic with an array
     for (const l of parseKeyLines(text)) {
@@ -52,31 +52,21 @@ export class KeyCommands {
       }
       seen.add(id);
       if (l.warning) report.warnings.push(l.warning);
-      wanted.push({ line: l.line, id, secret: l.secret, weight: l.weight });
+      wanted.push({ line: l.line, id, secret: l.secret, weight: l.weight, masked: maskKey(l.secret), suffix: keySuffix(l.secret) });
     }
     const fresh = wanted.filter((w) => !this.projection.state.keys[w.id]);
     const now = this.projection.now();
     await this.secrets.putMany(fresh, now); // before the event: a key is never pickable without its secret
     const { result } = await this.projection.command((state) => {
-      const events: NewEvent[] = [];
-      const added: typeof wanted = [];
-      const dups: typeof wanted = [];
-      for (const w of wanted) {
-        if (state.keys[w.id]) { dups.push(w); continue; }
-        added.push(w);
-        events.push({
-          type: 'KeyAdded', at: now, key_id: w.id, actor,
-          data: { weight: w.weight, masked: maskKey(w.secret), suffix: keySuffix(w.secret) },
-        });
-      }
-      return { events, result: { added, dups } };
+      const { events, added, duplicates } = decideAdd(state, wanted, actor, now);
+      return { events, result: { added, dups: duplicates } };
     });
     for (const w of result.added) {
       this.cache.set(w.id, w.secret);
-      report.added.push({ id: w.id, masked: maskKey(w.secret), weight: w.weight });
+      report.added.push({ id: w.id, masked: w.masked, weight: w.weight });
     }
     for (const w of result.dups) {
-      report.error_messages.push(`line ${w.line}: ${maskKey(w.secret)} is already in the pool (id ${w.id})`);
+      report.error_messages.push(`line ${w.line}: ${w.masked} is already in the pool (id ${w.id})`);
     }
     report.invalid_lines = [...invalidLines];
     report.added_count = result.added.length;
@@ -109,9 +99,8 @@ export class KeyCommands {
   async deleteKeys(ids: readonly string[], actor: Actor): Promise<string[]> {
     const now = this.projection.now();
     const { result } = await this.projection.command((state) => {
-      const unique = [...new Set(ids)].filter((id) => state.keys[id]);
-      const events: NewEvent[] = unique.map((id) => ({ type: 'KeyDeleted', at: now, key_id: id, actor, data: { masked: state.keys[id].masked } }));
-      return { events, result: unique };
+      const events = decideDelete(state, ids, actor, now);
+      return { events, result: events.map((e) => e.key_id as string) };
     });
     await this.secrets.delete(result);
     return result;
@@ -121,10 +110,8 @@ export class KeyCommands {
     if (!Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) throw new RangeError(`weight must be an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT}`);
     const now = this.projection.now();
     await this.projection.command((state) => {
-      const key = state.keys[id];
-      const events: NewEvent[] = [];
-      if (key && key.weight !== weight) events.push({ type: 'KeyWeightChanged', at: now, key_id: id, actor, data: { weight, previous: key.weight } });
-      else if (key && audit) events.push(accessed(now, id, 'weight', 'unchanged', audit));
+      const events = decideWeight(state, id, weight, actor, now);
+      if (events.length === 0 && audit && state.keys[id]) events.push(accessed(now, id, 'weight', 'unchanged', audit));
       return { events, result: null };
     });
     return this.projection.state.keys[id] ?? null;

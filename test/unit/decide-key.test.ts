@@ -2,9 +2,9 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decideCooldownEnd, decideProbeResult, decideSetActive, decideUse } from '../../src/domain/decide-key';
+import { decideAdd, decideCooldownEnd, decideDelete, decideProbeResult, decideSetActive, decideUse, decideWeight } from '../../src/domain/decide-key';
 import { decideFailure, type UpstreamFailure } from '../../src/domain/failure-policy';
-import { isFreeSelectable, keyStatus } from '../../src/domain/pool-state';
+import { isFreeSelectable, isSelectable, keyStatus } from '../../src/domain/pool-state';
 import type { NewEvent } from '../../src/events/types';
 import { given } from '../helpers/decider-spec';
 import { ev, T0 } from '../helpers/events';
@@ -14,6 +14,37 @@ const f = (status: number | null, message: string, more: Partial<UpstreamFailure
   ({ status, message, retryAfterSeconds: null, rateLimitResetMs: null, rateLimitLimit: null, providerName: null, retryable: null, ...more });
 const MIDNIGHT = T0 + 86_400_000;
 const admin = (e: NewEvent): NewEvent => ({ ...e, actor: 'admin' });
+
+const newKey = (id: string, weight = 1) => ({ id, weight, masked: `sk-…${id}`, suffix: id });
+
+test('add: keys new to the pool are added in order and become pickable; keys already there are duplicates and write nothing', () => {
+  const g = given(ev.added('a'));
+  const decision = decideAdd(g.state, [newKey('b', 3), newKey('a'), newKey('c')], 'admin', T0);
+  const after = g.when(() => decision.events).then([
+    { type: 'KeyAdded', at: T0, key_id: 'b', actor: 'admin', data: { weight: 3, masked: 'sk-…b', suffix: 'b' } },
+    { type: 'KeyAdded', at: T0, key_id: 'c', actor: 'admin', data: { weight: 1, masked: 'sk-…c', suffix: 'c' } },
+  ]);
+  assert.equal(decision.added.map((k) => k.id), ['b', 'c']);
+  assert.equal(decision.duplicates.map((k) => k.id), ['a']);
+  assert.ok(['a', 'b', 'c'].every((id) => isSelectable(after.keys[id], T0)), 'every added key can be picked');
+  assert.is(after.keys.b.weight, 3);
+});
+
+test('delete: each existing key once, however often it is named; unknown ids write nothing', () => {
+  given(ev.added('a'), ev.added('b'))
+    .when((s) => decideDelete(s, ['a', 'a', 'zz'], 'admin', T0))
+    .then([{ type: 'KeyDeleted', at: T0, key_id: 'a', actor: 'admin', data: { masked: 'sk-…a' } }]);
+  given(ev.added('a')).when((s) => decideDelete(s, ['zz'], 'admin', T0)).thenNothing();
+});
+
+test('weight: a new weight records the previous one; the same weight or an unknown key writes nothing', () => {
+  const after = given(ev.added('a', 2))
+    .when((s) => decideWeight(s, 'a', 5, 'admin', T0))
+    .then([{ type: 'KeyWeightChanged', at: T0, key_id: 'a', actor: 'admin', data: { weight: 5, previous: 2 } }]);
+  assert.is(after.keys.a.weight, 5);
+  given(ev.added('a', 2)).when((s) => decideWeight(s, 'a', 2, 'admin', T0)).thenNothing();
+  given(ev.added('a', 2)).when((s) => decideWeight(s, 'zz', 2, 'admin', T0)).thenNothing();
+});
 
 test('use: one KeyUsed, counted against the daily free quota when the model is :free', () => {
   const after = given(ev.added('a'))
