@@ -155,8 +155,9 @@ t('a cooling row offers Activate, which ends the cooldown; a disabled one is in 
   await page.waitForSelector(`${row}[data-status="active"]`, { timeout: 8000 });
   assert.is(s.rt.projection.state.keys[keyId].coolUntil, null);
   await page.click(id('filter-disabled'));
-  await page.waitForSelector(`[data-testid="key-row"][data-status="disabled"]`);
-  assert.is(await page.locator(`[data-testid="key-row"]:not([data-status="disabled"])`).count(), 0, 'only disabled keys');
+  // The filter re-renders the list after the click: wait for that, not for a disabled row that was already shown.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]:not([data-status="disabled"])').length === 0, null, { timeout: 8000 });
+  assert.ok(await page.locator(`[data-testid="key-row"][data-status="disabled"]`).count() > 0, 'the disabled key is listed');
   await page.click(id('filter-all'));
 });
 
