@@ -92,7 +92,7 @@ t('the key table sorts the worst key first, colours it, and shows credit and tre
   await page.waitForSelector(id('key-row'));
   await page.click(id('worst-first'));
   await page.waitForFunction((bad) => document.querySelector('[data-testid="key-row"]')?.getAttribute('data-key-id') === bad, keyId(BAD));
-  assert.match(page.url(), /sort=success_rate&order=asc/);
+  await page.waitForURL(/sort=success_rate&order=asc/); // the address follows the render
   const first = page.locator(id('key-row')).first();
   assert.is(await first.getAttribute('data-health'), 'bad');
   assert.match(await first.locator(id('key-success')).textContent() ?? '', /^0%/);
