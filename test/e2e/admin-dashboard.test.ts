@@ -1,14 +1,25 @@
 // The dashboard in a real browser (Debian chromium via playwright-core), as a new operator uses it:
 // log in, add keys, page through them, change a weight in place, batch delete with a confirmation,
 // change a setting and see it applied, read the history, log out. Screenshots go to test-artifacts/.
+// What the page saved is checked as another admin would see it (GET /admin/key-status); what happens
+// to a key elsewhere comes from another admin's session or from the proxy and the mock OpenRouter.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, fakeKey } from '../helpers/admin-client';
+import { keyId as idOf } from '../../src/domain/key-lines';
+import { AdminClient, ADMIN_PASSWORD, fakeKey } from '../helpers/admin-client';
 import { artifact, launchBrowser } from '../helpers/browser';
+import { eventually } from '../helpers/eventually';
+import { scenarios, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream';
+import { chatUntilTried } from '../helpers/proxy-client';
 import { startServer, type TestServer } from '../helpers/server';
 
-interface Ctx { s: TestServer; browser: Browser | null; context: BrowserContext; page: Page; problems: string[] }
+interface Ctx { s: TestServer; up: MockUpstream; admin: AdminClient; browser: Browser | null; context: BrowserContext; page: Page; problems: string[] }
+
+/** The keys the operator pastes: 30 lines, one with a weight, one that does not look like OpenRouter's. */
+const LINES = Array.from({ length: 30 }, (_, i) => fakeKey(1000 + i, i === 0 ? 'ab12' : '') + (i === 1 ? ':5' : ''));
+LINES[29] = 'sk-elsewhere-not-an-openrouter-key-0029'; // added, with a warning
+const secretOf = (id: string) => LINES.map((l) => l.replace(/:\d+$/, '')).find((k) => idOf(k) === id) as string;
 
 const t = suite<Ctx>('admin dashboard in a browser');
 const skip = (ctx: Ctx) => !ctx.browser;
@@ -16,7 +27,10 @@ const skip = (ctx: Ctx) => !ctx.browser;
 t.before(async (ctx) => {
   ctx.browser = await launchBrowser();
   if (!ctx.browser) return;
-  ctx.s = await startServer();
+  ctx.up = await startMockUpstream();
+  ctx.s = await startServer({ env: { OPENROUTER_BASE_URL: ctx.up.url } });
+  ctx.admin = new AdminClient(ctx.s.url); // another admin's session, next to the browser's
+  assert.is((await ctx.admin.login()).status, 200);
   ctx.context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
   ctx.context.setDefaultTimeout(10_000);
   ctx.page = await ctx.context.newPage();
@@ -28,6 +42,7 @@ t.after(async (ctx) => {
   await ctx.context?.close().catch(() => undefined);
   await ctx.browser?.close();
   await ctx.s?.close();
+  await ctx.up?.close();
 });
 
 const id = (testid: string) => `[data-testid="${testid}"]`;
@@ -51,8 +66,7 @@ t('log in and add keys; the report names each bad line', async (ctx) => {
   await page.click(id('login-submit'));
   await page.waitForURL('**/admin/dashboard**');
   await page.waitForSelector(id('key-empty'));
-  const lines = Array.from({ length: 30 }, (_, i) => fakeKey(1000 + i, i === 0 ? 'ab12' : '') + (i === 1 ? ':5' : ''));
-  lines[29] = 'sk-elsewhere-not-an-openrouter-key-0029'; // added, with a warning
+  const lines = LINES;
   await page.fill(id('add-keys-input'), `${lines.join('\n')}\nnot a key\n${lines[2]}`);
   await page.click(id('add-keys-submit'));
   await page.waitForSelector(id('add-report'));
@@ -94,24 +108,24 @@ t('page through the keys, search and filter', async (ctx) => {
 
 t('change a weight in place', async (ctx) => {
   if (skip(ctx)) return;
-  const { page, s } = ctx;
+  const { page, admin } = ctx;
   const row = page.locator(id('key-row')).first();
   const keyId = (await row.getAttribute('data-key-id'))!;
   const input = row.locator(id('weight-input'));
   await input.fill('42');
   await input.press('Enter');
-  await waitFor(() => s.rt.projection.state.keys[keyId]?.weight === 42, 'the weight is saved');
+  await eventually(async () => (await admin.key(keyId))?.weight === 42, 'the weight is saved');
   await input.fill('5000');
   await input.press('Enter');
   await row.locator(id('weight-error')).waitFor();
   assert.match(await row.locator(id('weight-error')).textContent() ?? '', 'weight');
-  assert.is(s.rt.projection.state.keys[keyId].weight, 42, 'a refused weight changes nothing');
+  assert.is((await admin.key(keyId))?.weight, 42, 'a refused weight changes nothing');
   await input.press('Escape');
 });
 
 t('batch delete asks for confirmation; cancel keeps the keys, confirm deletes them', async (ctx) => {
   if (skip(ctx)) return;
-  const { page, s } = ctx;
+  const { page, admin } = ctx;
   const rows = page.locator(id('key-row'));
   const ids = await Promise.all([0, 1, 2].map((i) => rows.nth(i).getAttribute('data-key-id')));
   for (let i = 0; i < 3; i++) await rows.nth(i).locator(id('key-select')).check();
@@ -121,22 +135,22 @@ t('batch delete asks for confirmation; cancel keeps the keys, confirm deletes th
   await page.screenshot({ path: artifact('dashboard-confirm.png') });
   await page.click(id('confirm-cancel'));
   await page.waitForSelector(id('confirm-dialog'), { state: 'detached' });
-  assert.is(Object.keys(s.rt.projection.state.keys).length, 30, 'cancel deletes nothing');
+  assert.is((await admin.keys()).length, 30, 'cancel deletes nothing');
   await page.click(id('batch-delete'));
   await page.click(id('confirm-ok'));
   await page.waitForSelector(id('dashboard-notice'));
-  await waitFor(() => Object.keys(s.rt.projection.state.keys).length === 27, '3 keys deleted');
-  for (const k of ids) assert.not.ok(s.rt.projection.state.keys[k!], `${k} deleted`);
+  await eventually(async () => (await admin.keys()).length === 27, '3 keys deleted');
+  for (const k of ids) assert.is(await admin.key(k!), undefined, `${k} deleted`);
   await page.waitForFunction(() => /27/.test(document.querySelector('[data-testid="filter-all-count"]')?.textContent ?? ''));
 });
 
 t('the matrix refreshes by itself and keeps the selection', async (ctx) => {
   if (skip(ctx)) return;
-  const { page, s } = ctx;
+  const { page, admin } = ctx;
   const row = page.locator(id('key-row')).nth(1);
   const keyId = (await row.getAttribute('data-key-id'))!;
   await row.locator(id('key-select')).check();
-  await s.rt.commands.setActive(keyId, false, 'admin'); // as if another admin or the proxy did it
+  assert.is((await admin.patch(`/admin/keys/${keyId}`, { active: false })).status, 200); // another admin turns it off
   await page.waitForSelector(`[data-testid="key-row"][data-key-id="${keyId}"][data-status="disabled"]`, { timeout: 8000 });
   assert.ok(await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).isChecked(), 'still selected after the refresh');
   await page.locator(`[data-key-id="${keyId}"] ${id('key-select')}`).uncheck();
@@ -144,16 +158,19 @@ t('the matrix refreshes by itself and keeps the selection', async (ctx) => {
 
 t('a cooling row offers Activate, which ends the cooldown; a disabled one is in its own filter', async (ctx) => {
   if (skip(ctx)) return;
-  const { page, s } = ctx;
+  const { page, s, up, admin } = ctx;
   const keyId = (await page.locator(id('key-row')).nth(2).getAttribute('data-key-id'))!;
-  const now = s.rt.projection.now();
-  s.rt.projection.record({ type: 'KeyCooled', at: now, key_id: keyId, actor: 'proxy', data: { until: now + 600_000, seconds: 600 } });
+  // OpenRouter rate-limits this key (a 429 naming no reset) while clients use the pool: it cools.
+  up.behave(secretOf(keyId), scenarios.rateLimitedNoReset());
+  await chatUntilTried(s.url, up, [secretOf(keyId)]);
+  up.behave(secretOf(keyId), []);
   const row = `[data-testid="key-row"][data-key-id="${keyId}"]`;
   await page.waitForSelector(`${row}[data-status="cooling"]`, { timeout: 8000 });
   assert.is((await page.textContent(`${row} ${id('key-toggle')}`))?.trim(), 'Activate');
   await page.click(`${row} ${id('key-toggle')}`);
   await page.waitForSelector(`${row}[data-status="active"]`, { timeout: 8000 });
-  assert.is(s.rt.projection.state.keys[keyId].coolUntil, null);
+  const back = await admin.key(keyId);
+  assert.equal([back?.status, back?.cool_down_until], ['active', null]);
   await page.click(id('filter-disabled'));
   // The filter re-renders the list after the click: wait for that, not for a disabled row that was already shown.
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]:not([data-status="disabled"])').length === 0, null, { timeout: 8000 });
@@ -308,11 +325,3 @@ t('log out: the dashboard then sends the browser to the login page', async (ctx)
 });
 
 t.run();
-
-async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
-}

@@ -2,6 +2,7 @@
 // sends JSON with the content type the CSRF guard asks for, and returns status, headers and body.
 
 import { request } from 'undici';
+import type { KeyRow } from '../../src/projection/key-table';
 
 export interface Answer {
   status: number;
@@ -36,6 +37,25 @@ export class AdminClient {
 
   get(path: string, headers?: Record<string, string>) { return this.call('GET', path, undefined, headers); }
   post(path: string, body: unknown = {}, headers?: Record<string, string>) { return this.call('POST', path, body, headers); }
+  patch(path: string, body: unknown, headers?: Record<string, string>) { return this.call('PATCH', path, body, headers); }
+
+  /** Every key GET /admin/key-status lists (all pages), optionally filtered by `query` (e.g. `status=cooling`). */
+  async keys(query = ''): Promise<KeyRow[]> {
+    const out: KeyRow[] = [];
+    for (let page = 1; ; page++) {
+      const r = await this.get(`/admin/key-status?limit=100&page=${page}${query ? `&${query}` : ''}`);
+      if (r.status !== 200) throw new Error(`key-status: ${r.status} ${r.text}`);
+      out.push(...r.json.keys);
+      if (page >= r.json.total_pages) return out;
+    }
+  }
+
+  /** One key as GET /admin/key-status shows it, or undefined when the pool has none with this id. */
+  async key(id: string): Promise<KeyRow | undefined> {
+    const r = await this.get(`/admin/key-status?limit=100&q=${encodeURIComponent(id)}`);
+    if (r.status !== 200) throw new Error(`key-status: ${r.status} ${r.text}`);
+    return (r.json.keys as KeyRow[]).find((k) => k.id === id);
+  }
 
   async login(password = ADMIN_PASSWORD): Promise<Answer> {
     return this.post('/admin/login', { password });

@@ -1,5 +1,5 @@
-// Debian's chromium driven by playwright-core for the browser suite. When /usr/bin/chromium is
-// missing the suite says so and skips (CI installs it: .ci/run).
+// Debian's chromium driven by playwright-core for the browser suite. When the CHROMIUM binary below
+// is missing the suite says so and skips (CI installs it: .ci/run).
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

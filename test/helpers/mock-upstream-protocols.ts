@@ -1,6 +1,6 @@
 /**
  * Answers of the mock OpenRouter upstream on POST /messages (Anthropic Messages "skin") and POST
- * /responses (OpenAI Responses "skin"), as shared/docs/openrouter-wire-messages-responses.md
+ * /responses (OpenAI Responses "skin"), as the wire notes openrouter-wire-messages-responses.md
  * describes them: typed events; Messages streams end with `message_stop` and then OpenRouter's extra
  * `event: data` / `data: [DONE]` pair; Responses streams are data-only with `sequence_number`, end
  * with `response.completed` and `data: [DONE]`; the generation id is the message / response id.

@@ -1,6 +1,6 @@
 /**
  * Scenarios for the mock OpenRouter upstream: how a request authenticated by a given key is answered.
- * Bodies and headers follow shared/docs/openrouter-wire.md (§1 streaming, §2 errors, §3 limits).
+ * Bodies and headers follow the OpenRouter wire notes, openrouter-wire.md (§1 streaming, §2 errors, §3 limits).
  *
  * A scenario applies to the inference endpoints (POST /chat/completions, /completions, /embeddings).
  * GET /key and GET /models are driven by `keyInfo(...)` and `failModels` on the mock instead.

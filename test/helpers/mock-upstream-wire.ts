@@ -1,6 +1,6 @@
 /**
  * Response shapes of the mock OpenRouter upstream, as OpenRouter really sends them
- * (shared/docs/openrouter-wire.md §1, §4, §5, §6). Pure builders: no I/O.
+ * (the OpenRouter wire notes, openrouter-wire.md §1, §4, §5, §6). Pure builders: no I/O.
  */
 import { createHash, randomInt } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 /**
  * Mock OpenRouter upstream for tests and benchmarks: plain node:http on 127.0.0.1, keep-alive,
- * wire shapes from shared/docs/openrouter-wire.md.
+ * wire shapes from the OpenRouter wire notes (openrouter-wire.md).
  *
  *   const up = await startMockUpstream();          // up.url = http://127.0.0.1:PORT/api/v1
  *   up.behave(KEY_A, scenarios.userNotFound());    // how requests with `Bearer KEY_A` are answered

@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AdminClient } from '../helpers/admin-client';
+import { eventually } from '../helpers/eventually';
 import { hello, orKey, raw, rig, type Rig } from './proxy-harness';
 
 const A = orKey('history-a');
@@ -22,7 +23,8 @@ t('changes by default, usage behind a filter; a setting change shows old and new
   for (let i = 0; i < 3; i++) await raw(r.server.url, 'POST', '/v1/chat/completions', JSON.stringify({ model: 'm/x', messages: hello }));
   const set = await admin.post('/admin/settings', { request_timeout_seconds: 42, app_api_key: 'a-new-app-key-1234567890' });
   assert.is(set.status, 200, set.text);
-  await r.server.rt.projection.flush();
+  // The usage goes to the log in batches: wait until the status page shows nothing pending.
+  await eventually(async () => (await admin.get('/admin/app-status')).json.events.pending === 0, 'no event pending');
 
   const changes = await admin.get('/admin/events?category=changes&limit=100');
   const types = new Set(changes.json.events.map((e: any) => e.type));

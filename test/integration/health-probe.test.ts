@@ -6,8 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyId } from '../../src/domain/key-lines';
 import { keyStatus } from '../../src/domain/pool-state';
-import type { EventType, StoredEvent } from '../../src/events/types';
+import type { EventType } from '../../src/events/types';
 import { probeKey } from '../../src/health/probe-key';
+import { eventually } from '../helpers/eventually';
 import { scenarios, waitUntil } from '../helpers/mock-upstream';
 import { orKey, raw, reactivateAll, rig, type Rig } from './proxy-harness';
 
@@ -21,19 +22,18 @@ t.after(async ({ r }) => { await r.close(); });
 t.before.each(async ({ r }) => { r.mock.reset(); await reactivateAll(r.server); });
 
 async function setInterval(r: Rig, seconds: number): Promise<void> {
-  await r.server.rt.projection.command(() => ({
-    events: [{ type: 'SettingsChanged', at: Date.now(), key_id: null, actor: 'admin', data: { changes: { health_check_interval_seconds: seconds } } }], result: null,
-  }));
+  await r.settings({ health_check_interval_seconds: seconds });
 }
 
-/** The key's stored events of `type`, newest first, once at least `atLeast` are there. */
-async function history(r: Rig, secret: string, type: EventType, atLeast = 1): Promise<StoredEvent[]> {
-  for (let i = 0; ; i++) {
-    await r.server.rt.projection.flush();
-    const { events } = await r.server.rt.events.page({ page: 1, limit: 100, keyId: keyId(secret), type });
-    if (events.length >= atLeast || i === 100) return events;
-    await new Promise((res) => setTimeout(res, 20));
-  }
+interface HistoryEntry { seq: number; type: EventType; actor: string; data: unknown }
+
+/** The key's events of `type` in GET /admin/events, newest first, once `until` holds (default: one is written). */
+async function history(r: Rig, secret: string, type: EventType, until = (e: HistoryEntry[]) => e.length > 0): Promise<HistoryEntry[]> {
+  const admin = await r.admin();
+  return eventually(async () => {
+    const events = (await admin.get(`/admin/events?key_id=${keyId(secret)}&type=${type}&limit=100`)).json.events as HistoryEntry[];
+    return until(events) && events;
+  }, `${type} in the history`);
 }
 
 const probes = (r: Rig) => [A, B, C].reduce((n, k) => n + r.mock.probesFor(k), 0);
@@ -59,7 +59,7 @@ t('a key deactivated by a 401 stays out while /key says 401, and comes back once
   r.mock.keyInfo(A, { status: 200, limit: 10, limit_remaining: 4.5 });
   r.mock.behave(A, scenarios.ok());
   await waitUntil(() => r.key(A).active, 2500);
-  const probed = await history(r, A, 'KeyProbed');
+  const probed = await history(r, A, 'KeyProbed', (e) => e.some((x) => (x.data as { ok: boolean }).ok));
   assert.equal(probed[0].data, { ok: true, status: 200, detail: 'key works (limit_remaining 4.5)' });
   const back = await history(r, A, 'KeyReactivated');
   assert.equal(back[0].data, { by: 'probe' });

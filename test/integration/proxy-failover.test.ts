@@ -5,7 +5,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import OpenAI from 'openai';
-import { keyId } from '../../src/domain/key-lines';
 import { keyStatus } from '../../src/domain/pool-state';
 import { scenarios, type Scenario } from '../helpers/mock-upstream';
 import { hello, orKey, raw, reactivateAll, rig, type RawAnswer, type Rig } from './proxy-harness';
@@ -28,9 +27,7 @@ t.after(async ({ r }) => { await r.close(); });
 t.before.each(async ({ r }) => {
   r.mock.reset();
   await reactivateAll(r.server);
-  await r.server.rt.projection.command(() => ({
-    events: [{ type: 'SettingsChanged', at: Date.now(), key_id: null, actor: 'admin', data: { changes: { request_timeout_seconds: 2, retry_with_new_key_count: 4 } } }], result: null,
-  }));
+  await r.settings({ request_timeout_seconds: 2, retry_with_new_key_count: 4 });
 });
 
 /** A chat request through the proxy; every answer is kept for the secret search at the end. */
@@ -200,9 +197,7 @@ t('every key failing transiently: 502 upstream_error; every key rejected: 502, t
 
 t('at most 1 + RETRY_WITH_NEW_KEY_COUNT distinct keys per request (live setting)', async (ctx) => {
   const { r } = ctx;
-  await r.server.rt.projection.command(() => ({
-    events: [{ type: 'SettingsChanged', at: Date.now(), key_id: null, actor: 'admin', data: { changes: { retry_with_new_key_count: 1 } } }], result: null,
-  }));
+  await r.settings({ retry_with_new_key_count: 1 });
   const down = scenarios.serverError();
   behave(r, down, down, down);
   assert.is((await chat(ctx)).status, 502);
@@ -213,9 +208,7 @@ t('at most 1 + RETRY_WITH_NEW_KEY_COUNT distinct keys per request (live setting)
 
 t('a slow first byte times out (REQUEST_TIMEOUT_SECONDS, live) and fails over; all slow gives 504', async (ctx) => {
   const { r } = ctx;
-  await r.server.rt.projection.command(() => ({
-    events: [{ type: 'SettingsChanged', at: Date.now(), key_id: null, actor: 'admin', data: { changes: { request_timeout_seconds: 1, retry_with_new_key_count: 1 } } }], result: null,
-  }));
+  await r.settings({ request_timeout_seconds: 1, retry_with_new_key_count: 1 });
   behave(r, scenarios.slowFirstByte(5000), scenarios.ok(), scenarios.ok());
   for (let i = 0; i < 30 && calls(r, A) === 0; i++) assert.is((await chat(ctx)).status, 200);
   assert.is(calls(r, A), 1);
@@ -250,12 +243,12 @@ t('cooldowns and deactivations survive a restart', async (ctx) => {
   for (let i = 0; i < 20; i++) await chat(ctx);
   assert.is(calls(r, A), 1);
   assert.is(calls(r, B), 1);
-  const coolUntil = r.key(B).coolUntil;
+  const [a, b] = [await r.row(A), await r.row(B)];
+  assert.equal([a?.status, b?.status], ['inactive', 'cooling']);
   r.server = await r.server.restart();
-  const state = r.server.rt.projection.state.keys;
-  assert.is(state[keyId(A)].active, false);
-  assert.is(state[keyId(B)].coolUntil, coolUntil);
-  assert.is(keyStatus(state[keyId(B)], Date.now()), 'cooling');
+  const [a2, b2] = [await r.row(A), await r.row(B)];
+  assert.equal([a2?.status, a2?.is_active, a2?.last_error], ['inactive', false, a?.last_error]);
+  assert.equal([b2?.status, b2?.cool_down_until], ['cooling', b?.cool_down_until]);
   r.mock.reset();
   for (let i = 0; i < 10; i++) assert.is((await chat(ctx)).status, 200);
   assert.is(calls(r, C), 10, 'only the healthy key is used after the restart');

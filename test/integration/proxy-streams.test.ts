@@ -8,9 +8,10 @@ import OpenAI from 'openai';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { eventually } from '../helpers/eventually';
 import { startServer } from '../helpers/server';
 import { scenarios, waitUntil, type Scenario } from '../helpers/mock-upstream';
-import { hello, orKey, raw, reactivateAll, rig, type Rig } from './proxy-harness';
+import { adminOf, hello, orKey, raw, reactivateAll, rig, type Rig } from './proxy-harness';
 
 const A = orKey('streams-a'); // weight 1000: almost always the first pick
 const B = orKey('streams-b');
@@ -159,12 +160,12 @@ t('a slow reader gets the whole stream: the relay waits for the client instead o
 t('a client that leaves mid-stream aborts the upstream within a second; the key is not blamed', async ({ r }) => {
   r.mock.behave(A, scenarios.ok({ chunks: Array.from({ length: 200 }, (_, i) => `w${i} `), chunkDelayMs: 50 }));
   const before = failures(r, A);
-  const usedBefore = r.key(A).totalRequests;
+  const usedBefore = (await r.row(A))!.total_requests;
   const s = await r.client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hello, stream: true });
   let n = 0;
   for await (const c of s) if (c.choices[0]?.delta?.content && ++n === 2) break; // break aborts the request
   await waitUntil(() => r.mock.abortedStreams === 1, 1000);
-  await waitUntil(() => r.server.rt.projection.state.keys[r.key(A).id].totalRequests === usedBefore + 1, 1000);
+  await eventually(async () => (await r.row(A))?.total_requests === usedBefore + 1, 'the aborted stream counted as a use', 1000);
   assert.is(failures(r, A), before, 'a disconnect is never the key\'s fault');
   assert.is(r.mock.received.length, 1);
   const gauge = await r.server.rt.metrics.streamsInFlight.get();
@@ -199,9 +200,9 @@ t('[DONE] completes the answer even when the upstream then keeps its connection 
     for await (const c of await client.chat.completions.create({ model: 'm', messages: hello, stream: true })) text += c.choices[0]?.delta?.content ?? '';
     assert.is(text, 'Done');
     await new Promise((ok) => setTimeout(ok, 1300)); // past the idle timeout
-    const key = Object.values(server.rt.projection.state.keys)[0];
-    assert.is(key.totalFailures, 0);
-    assert.is(key.totalRequests, 1);
+    const [key] = await (await adminOf(server)).keys();
+    assert.is(key.total_failures, 0);
+    assert.is(key.total_requests, 1);
   } finally {
     server.app.server.closeAllConnections();
     up.closeAllConnections();

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { keyId } from '../../src/domain/key-lines';
 import { AdminClient } from '../helpers/admin-client';
 import { scenarios } from '../helpers/mock-upstream';
-import { hello, orKey, raw, rig, type Rig } from './proxy-harness';
+import { hello, orKey, raw, reactivateAll, rig, type Rig } from './proxy-harness';
 
 const A = orKey('log-a');
 const B = orKey('log-b');
@@ -93,9 +93,11 @@ t('traffic with failures: every request is logged with its keys tried, tokens an
 
 t('no key, and the filters by status, outcome, model and time', async (ctx) => {
   const { r } = ctx;
-  for (const id of Object.keys(r.server.rt.projection.state.keys)) await r.server.rt.commands.setActive(id, false, 'admin');
+  const { admin } = ctx;
+  const off = await admin.post('/admin/keys/bulk', { action: 'deactivate', ids: (await admin.keys()).map((k) => k.id) });
+  assert.is(off.status, 200, off.text);
   assert.is(await chat(ctx, { model: 'x/y', messages: hello }), 503);
-  for (const id of Object.keys(r.server.rt.projection.state.keys)) await r.server.rt.commands.setActive(id, true, 'admin');
+  await reactivateAll(r.server);
 
   const noKey = await logged(ctx, '&outcome=no_key');
   assert.is(noKey.total, 1);
