@@ -15,6 +15,7 @@ import type { Decoded } from '../events/decode';
 import { silentLog, type Log } from '../log';
 import type { EventStore } from '../store/event-store';
 import type { SnapshotStore } from '../store/snapshot-store';
+import { CooldownTimer } from './cooldown-timer';
 import type { FreeSelection } from './free-selection';
 import { PendingBatch } from './pending-batch';
 import { PoolFold, type FoldStats } from './pool-fold';
@@ -60,8 +61,7 @@ export class Projection {
   private readonly pending = new PendingBatch();
   private writing: Promise<unknown> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
-  private coolTimer: NodeJS.Timeout | null = null;
-  private coolTimerAt = Infinity;
+  private readonly cooldowns: CooldownTimer;
   private snapshotting = false;
   /** Outcomes recorded while a command is being written, folded once its events are. */
   private deferred: NewEvent[] | null = null;
@@ -81,8 +81,9 @@ export class Projection {
     this.log = o.log ?? silentLog;
     this.pool = new PoolFold({
       now: this.now, random: this.random, log: this.log, freeLimits: o.freeLimits, stats: this.stats,
-      cooling: (until) => { if (until < this.coolTimerAt) this.scheduleCooldownTimer(); },
+      cooling: (until) => this.cooldowns.cooling(until),
     });
+    this.cooldowns = new CooldownTimer({ now: this.now, earliest: () => this.pool.earliestCoolEnd(), due: (now) => this.endCooldowns(now) });
   }
 
   get state(): PoolState { return this.pool.state; }
@@ -190,7 +191,7 @@ export class Projection {
   }
 
   /** Starts the timers (cooldown ends). Flushes are scheduled on demand. */
-  start(): void { this.scheduleCooldownTimer(); }
+  start(): void { this.cooldowns.start(); }
 
   /** Folds a proxy or probe outcome now; it is appended with the next batch. */
   record(event: NewEvent): void {
@@ -264,8 +265,7 @@ export class Projection {
 
   /** Flushes, writes a final snapshot (when this process may), and stops the timers. */
   async stop(): Promise<void> {
-    if (this.coolTimer) clearTimeout(this.coolTimer);
-    this.coolTimer = null;
+    this.cooldowns.stop();
     await this.flush();
     if (this.writesSnapshots() && this.stats.eventsSinceSnapshot > 0) await this.snapshot();
     this.stopped = true;
@@ -330,26 +330,11 @@ export class Projection {
     return run;
   }
 
-  /** One timer for the earliest cooldown end; at expiry keys return to the index. */
-  private scheduleCooldownTimer(): void {
-    if (this.stopped) return;
-    if (this.coolTimer) clearTimeout(this.coolTimer);
-    this.coolTimer = null;
-    this.coolTimerAt = this.pool.earliestCoolEnd();
-    if (this.coolTimerAt === Infinity) return;
-    const delay = Math.min(Math.max(this.coolTimerAt - this.now(), 0) + 5, 2 ** 31 - 1);
-    this.coolTimer = setTimeout(() => this.endCooldowns(), delay);
-    this.coolTimer.unref();
-  }
-
-  private endCooldowns(): void {
-    this.coolTimer = null;
-    this.coolTimerAt = Infinity;
-    const now = this.now();
+  /** Keys whose cooldown is over return: the leader records it (the history shows the end), others reindex. */
+  private endCooldowns(now: number): void {
     for (const key of this.pool.cooledDown(now)) {
       if (this.isLeader()) for (const e of decideCooldownEnd(key, now)) this.record(e);
       else this.pool.reindex(key.id);
     }
-    this.scheduleCooldownTimer();
   }
 }
