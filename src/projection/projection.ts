@@ -21,6 +21,7 @@ import { PendingBatch } from './pending-batch';
 import { PoolFold, type FoldStats } from './pool-fold';
 import { SeqTracker } from './seq-tracker';
 import { trustedSnapshot } from './snapshot-check';
+import { Snapshotter } from './snapshotter';
 
 export interface ProjectionOptions {
   events: EventStore;
@@ -62,7 +63,7 @@ export class Projection {
   private writing: Promise<unknown> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly cooldowns: CooldownTimer;
-  private snapshotting = false;
+  private readonly snapshots: Snapshotter;
   /** Outcomes recorded while a command is being written, folded once its events are. */
   private deferred: NewEvent[] | null = null;
   private stopped = false;
@@ -83,6 +84,7 @@ export class Projection {
       now: this.now, random: this.random, log: this.log, freeLimits: o.freeLimits, stats: this.stats,
       cooling: (until) => this.cooldowns.cooling(until),
     });
+    this.snapshots = new Snapshotter({ store: o.snapshots, every: o.snapshotEvery, kept: o.snapshotsKept, now: this.now, log: this.log, stats: this.stats });
     this.cooldowns = new CooldownTimer({ now: this.now, earliest: () => this.pool.earliestCoolEnd(), due: (now) => this.endCooldowns(now) });
   }
 
@@ -125,8 +127,7 @@ export class Projection {
     const trusted = await trustedSnapshot(this.o.snapshots, this.o.events, this.log);
     if (trusted) {
       this.pool.reset(trusted.state, new SeqTracker(trusted.snapshot.seq, trusted.snapshot.above));
-      this.stats.lastSnapshotAt = trusted.snapshot.at;
-      this.stats.lastSnapshotSeq = trusted.snapshot.seq;
+      this.snapshots.loaded(trusted.snapshot);
     } else {
       this.pool.reset();
     }
@@ -249,17 +250,13 @@ export class Projection {
     return this.serialize(async () => {
       // Serialised before the pending batch is appended: the blob then covers exactly the durable
       // events, this batch and nothing else, whatever is folded while the append is awaited.
-      const blob = JSON.stringify(this.state);
+      const capture = this.snapshots.capture(this.state, this.stats.folded);
       const covered = new SeqTracker(this.pool.seqs.watermark, this.pool.seqs.aboveList());
-      const foldedBefore = this.stats.folded;
       const batch = this.pending.take();
       const stored = await this.appendAll(batch, []);
       for (const e of stored) covered.mark(e.seq);
-      const at = this.now();
-      await this.o.snapshots.save({ seq: covered.watermark, above: covered.aboveList(), at, events: foldedBefore, state: blob }, this.o.snapshotsKept);
-      this.stats.lastSnapshotAt = at;
-      this.stats.lastSnapshotSeq = covered.watermark;
-      this.stats.eventsSinceSnapshot = this.stats.folded - foldedBefore;
+      await this.snapshots.save(capture, covered.watermark, covered.aboveList());
+      this.stats.eventsSinceSnapshot = this.stats.folded - capture.events;
     });
   }
 
@@ -317,11 +314,7 @@ export class Projection {
   }
 
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.stats.eventsSinceSnapshot < this.o.snapshotEvery || !this.writesSnapshots()) return;
-    this.snapshotting = true;
-    this.snapshot()
-      .catch((err) => this.log.error({ err }, 'writing a snapshot failed'))
-      .finally(() => { this.snapshotting = false; });
+    if (this.snapshots.due(this.stats.eventsSinceSnapshot) && this.writesSnapshots()) void this.snapshots.once(() => this.snapshot());
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
