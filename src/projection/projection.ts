@@ -7,19 +7,21 @@
 
 import { Subject, type Observable } from 'rxjs';
 import { decideCooldownEnd } from '../domain/decide-key';
-import { evolve } from '../domain/evolve';
 import type { FreeLimits } from '../domain/free-pacer';
-import { initialState, isSelectable, withDefaults, type KeyState, type PoolState } from '../domain/pool-state';
-import { WeightedIndex, type Random } from '../domain/weighted-index';
+import type { KeyState, PoolState } from '../domain/pool-state';
+import type { Random, WeightedIndex } from '../domain/weighted-index';
 import type { NewEvent, StoredEvent } from '../events/types';
 import type { Decoded } from '../events/decode';
 import { silentLog, type Log } from '../log';
 import type { EventStore } from '../store/event-store';
 import type { SnapshotStore } from '../store/snapshot-store';
-import { FreeSelection } from './free-selection';
+import { CooldownTimer } from './cooldown-timer';
+import type { FreeSelection } from './free-selection';
 import { PendingBatch } from './pending-batch';
+import { PoolFold, type FoldStats } from './pool-fold';
 import { SeqTracker } from './seq-tracker';
 import { trustedSnapshot } from './snapshot-check';
+import { Snapshotter } from './snapshotter';
 
 export interface ProjectionOptions {
   events: EventStore;
@@ -38,24 +40,21 @@ export interface ProjectionOptions {
   freeLimits?: () => FreeLimits;
 }
 
-export interface ProjectionStats {
-  folded: number; foldErrors: number; appended: number; flushes: number; lastFlushMs: number;
-  eventsSinceSnapshot: number; lastSnapshotAt: number | null; lastSnapshotSeq: number; pending: number;
+export interface ProjectionStats extends FoldStats {
+  appended: number; flushes: number; lastFlushMs: number;
+  lastSnapshotAt: number | null; lastSnapshotSeq: number; pending: number;
 }
 
 /** A folded event; `local` ones were folded before they were durable. */
 export interface Folded { event: NewEvent | StoredEvent; local: boolean }
 
 export class Projection {
-  state: PoolState = initialState();
-  index = new WeightedIndex();
-  /** The keys that may take a `:free` request now (paced per key, window and day). */
-  readonly free: FreeSelection;
+  /** The fold: state, seqs and the indexes picked from. */
+  readonly pool: PoolFold;
   readonly stats: ProjectionStats = {
     folded: 0, foldErrors: 0, appended: 0, flushes: 0, lastFlushMs: 0,
     eventsSinceSnapshot: 0, lastSnapshotAt: null, lastSnapshotSeq: 0, pending: 0,
   };
-  private tracked = new SeqTracker();
   private readonly folded$ = new Subject<Folded>();
   /** Typed hooks called right after each local outcome is folded (a replica's overlay). */
   private readonly localFoldHooks: ((event: NewEvent, record: number) => void)[] = [];
@@ -63,10 +62,8 @@ export class Projection {
   private readonly pending = new PendingBatch();
   private writing: Promise<unknown> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
-  private coolTimer: NodeJS.Timeout | null = null;
-  private coolTimerAt = Infinity;
-  private readonly cooling = new Set<string>();
-  private snapshotting = false;
+  private readonly cooldowns: CooldownTimer;
+  private readonly snapshots: Snapshotter;
   /** Outcomes recorded while a command is being written, folded once its events are. */
   private deferred: NewEvent[] | null = null;
   private stopped = false;
@@ -83,8 +80,18 @@ export class Projection {
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
     this.log = o.log ?? silentLog;
-    this.free = new FreeSelection(o.freeLimits);
+    this.pool = new PoolFold({
+      now: this.now, random: this.random, log: this.log, freeLimits: o.freeLimits, stats: this.stats,
+      cooling: (until) => this.cooldowns.cooling(until),
+    });
+    this.snapshots = new Snapshotter({ store: o.snapshots, every: o.snapshotEvery, kept: o.snapshotsKept, now: this.now, log: this.log, stats: this.stats });
+    this.cooldowns = new CooldownTimer({ now: this.now, earliest: () => this.pool.earliestCoolEnd(), due: (now) => this.endCooldowns(now) });
   }
+
+  get state(): PoolState { return this.pool.state; }
+  get index(): WeightedIndex { return this.pool.index; }
+  /** The keys that may take a `:free` request now (paced per key, window and day). */
+  get free(): FreeSelection { return this.pool.free; }
 
   /**
    * Every event folded, for the edges (secret cache, live settings, log level). Local outcomes come
@@ -101,30 +108,14 @@ export class Projection {
     };
   }
 
-  /** The fold never errors out: an exception in one event is logged and the next event is folded. */
-  private fold(event: NewEvent | StoredEvent): boolean {
-    try {
-      this.state = evolve(this.state, event);
-      this.stats.folded++;
-      this.stats.eventsSinceSnapshot++;
-      if (event.key_id) this.reindex(event.key_id);
-      else if (event.type === 'SettingsChanged') this.free.settingsChanged(this.state, this.now());
-      return true;
-    } catch (err) {
-      this.stats.foldErrors++;
-      this.log.error({ err, type: event.type }, 'event could not be folded');
-      return false;
-    }
-  }
-
   /** A stored event (a command's, another replica's): folded and announced at once. */
   private foldStored(event: StoredEvent): void {
-    if (this.fold(event)) this.folded$.next({ event, local: false });
+    if (this.pool.fold(event)) this.folded$.next({ event, local: false });
   }
 
   /** A local outcome: folded now, announced with its batch (appendAll). */
   private foldLocal(event: NewEvent): void {
-    if (!this.fold(event)) return;
+    if (!this.pool.fold(event)) return;
     for (let i = 0; i < this.localFoldHooks.length; i++) this.localFoldHooks[i](event, this.recorded);
   }
 
@@ -135,15 +126,13 @@ export class Projection {
   async load(): Promise<{ fromSnapshot: boolean; replayed: number; skipped: number }> {
     const trusted = await trustedSnapshot(this.o.snapshots, this.o.events, this.log);
     if (trusted) {
-      this.state = trusted.state;
-      for (const id in this.state.keys) withDefaults(this.state.keys[id]); // fields newer than the snapshot
-      this.tracked = new SeqTracker(trusted.snapshot.seq, trusted.snapshot.above);
-      this.stats.lastSnapshotAt = trusted.snapshot.at;
-      this.stats.lastSnapshotSeq = trusted.snapshot.seq;
+      this.pool.reset(trusted.state, new SeqTracker(trusted.snapshot.seq, trusted.snapshot.above));
+      this.snapshots.loaded(trusted.snapshot);
+    } else {
+      this.pool.reset();
     }
-    this.rebuildIndex();
     const { folded, skipped } = await this.catchUp();
-    this.free.rebuild(this.state, this.now()); // with the whole log folded: its last free attempts are known
+    this.pool.rebuildFree(); // with the whole log folded: its last free attempts are known
     this.stats.eventsSinceSnapshot = folded;
     return { fromSnapshot: trusted !== null, replayed: folded, skipped };
   }
@@ -153,12 +142,12 @@ export class Projection {
     let folded = 0;
     let skipped = 0;
     for (;;) {
-      const rows = await this.o.events.readAfter(this.tracked.watermark, batch);
+      const rows = await this.o.events.readAfter(this.pool.seqs.watermark, batch);
       const n = this.foldDecoded(rows);
       folded += n.folded;
       skipped += n.skipped;
       if (rows.length < batch) break;
-      if (this.tracked.hasHole) break; // a hole: the tailer decides when to read past it
+      if (this.pool.seqs.hasHole) break; // a hole: the tailer decides when to read past it
     }
     return { folded, skipped };
   }
@@ -169,36 +158,26 @@ export class Projection {
     let skipped = 0;
     for (const d of rows) {
       const seq = d.ok ? d.event.seq : d.seq;
-      if (this.tracked.has(seq)) continue;
+      if (this.pool.seqs.has(seq)) continue;
       // This process's own events are folded by the writer (at record or after the command's append);
       // a tailer can read them in the moment between their commit and that, and must not fold them twice.
-      if (d.ok && d.event.origin === this.o.events.origin) { this.tracked.mark(seq, this.now()); continue; }
+      if (d.ok && d.event.origin === this.o.events.origin) { this.pool.seqs.mark(seq, this.now()); continue; }
       if (d.ok) { this.foldStored(d.event); folded++; } else {
         skipped++;
         this.log.warn({ seq, error: d.error }, 'skipping an event that does not decode');
       }
-      this.tracked.mark(seq, this.now());
+      this.pool.seqs.mark(seq, this.now());
     }
     return { folded, skipped };
   }
 
-  get seqs(): SeqTracker { return this.tracked; }
+  get seqs(): SeqTracker { return this.pool.seqs; }
 
   /** Replaces one key's state (a replica setting it to the log order plus what is not settled). */
-  replaceKey(id: string, key: KeyState | null): void {
-    if (key) this.state.keys[id] = withDefaults(key); else delete this.state.keys[id];
-    this.reindex(id);
-  }
+  replaceKey(id: string, key: KeyState | null): void { this.pool.replaceKey(id, key); }
 
   /** Replaces the pool-wide part of the state (a replica, like replaceKey). */
-  replaceGlobals(g: Pick<PoolState, 'everAdded' | 'settings' | 'secretsVersion' | 'totals'>): void {
-    const settingsChanged = !sameSettings(this.state.settings, g.settings);
-    this.state.everAdded = g.everAdded;
-    this.state.secretsVersion = g.secretsVersion;
-    this.state.totals = g.totals;
-    this.state.settings = g.settings;
-    if (settingsChanged) this.free.settingsChanged(this.state, this.now());
-  }
+  replaceGlobals(g: Pick<PoolState, 'everAdded' | 'settings' | 'secretsVersion' | 'totals'>): void { this.pool.replaceGlobals(g); }
 
   /** Tells the read models about a stored event another replica wrote, once it shows in `state`. */
   announce(event: StoredEvent): void {
@@ -213,7 +192,7 @@ export class Projection {
   }
 
   /** Starts the timers (cooldown ends). Flushes are scheduled on demand. */
-  start(): void { this.scheduleCooldownTimer(); }
+  start(): void { this.cooldowns.start(); }
 
   /** Folds a proxy or probe outcome now; it is appended with the next batch. */
   record(event: NewEvent): void {
@@ -243,7 +222,7 @@ export class Projection {
         stored = await this.appendAll(batch, events);
         for (const e of stored.slice(batch.length)) {
           this.foldStored(e);
-          this.tracked.mark(e.seq, this.now());
+          this.pool.seqs.mark(e.seq, this.now());
         }
       } finally {
         const later = this.deferred;
@@ -271,24 +250,19 @@ export class Projection {
     return this.serialize(async () => {
       // Serialised before the pending batch is appended: the blob then covers exactly the durable
       // events, this batch and nothing else, whatever is folded while the append is awaited.
-      const blob = JSON.stringify(this.state);
-      const covered = new SeqTracker(this.tracked.watermark, this.tracked.aboveList());
-      const foldedBefore = this.stats.folded;
+      const capture = this.snapshots.capture(this.state, this.stats.folded);
+      const covered = new SeqTracker(this.pool.seqs.watermark, this.pool.seqs.aboveList());
       const batch = this.pending.take();
       const stored = await this.appendAll(batch, []);
       for (const e of stored) covered.mark(e.seq);
-      const at = this.now();
-      await this.o.snapshots.save({ seq: covered.watermark, above: covered.aboveList(), at, events: foldedBefore, state: blob }, this.o.snapshotsKept);
-      this.stats.lastSnapshotAt = at;
-      this.stats.lastSnapshotSeq = covered.watermark;
-      this.stats.eventsSinceSnapshot = this.stats.folded - foldedBefore;
+      await this.snapshots.save(capture, covered.watermark, covered.aboveList());
+      this.stats.eventsSinceSnapshot = this.stats.folded - capture.events;
     });
   }
 
   /** Flushes, writes a final snapshot (when this process may), and stops the timers. */
   async stop(): Promise<void> {
-    if (this.coolTimer) clearTimeout(this.coolTimer);
-    this.coolTimer = null;
+    this.cooldowns.stop();
     await this.flush();
     if (this.writesSnapshots() && this.stats.eventsSinceSnapshot > 0) await this.snapshot();
     this.stopped = true;
@@ -300,26 +274,10 @@ export class Projection {
    * Picks an available key by weight, never one already tried by this request. For a `:free` model
    * only a key with room in its free window and day, and the attempt is counted against it.
    */
-  pick(exclude?: readonly string[], free = false): KeyState | null {
-    if (free) return this.free.pick(this.state, this.random, this.now(), exclude);
-    const id = this.index.pick(this.random, exclude);
-    return id === null ? null : this.state.keys[id] ?? null;
-  }
+  pick(exclude?: readonly string[], free = false): KeyState | null { return this.pool.pick(exclude, free); }
 
   /** When the earliest key that is out for now returns, for free or paid requests (null: none will by itself). */
-  earliestReturn(free: boolean): number | null {
-    const now = this.now();
-    let at = Infinity;
-    for (const id of this.cooling) {
-      const until = this.state.keys[id]?.coolUntil;
-      if (until != null && until > now && until < at) at = until;
-    }
-    if (free) {
-      const back = this.free.earliest(this.state, now);
-      if (back !== null) at = Math.min(at, back);
-    }
-    return at === Infinity ? null : at;
-  }
+  earliestReturn(free: boolean): number | null { return this.pool.earliestReturn(free); }
 
   private isLeader(): boolean { return this.o.isLeader ? this.o.isLeader() : true; }
   private writesSnapshots(): boolean { return this.o.writesSnapshots ? this.o.writesSnapshots() : this.isLeader(); }
@@ -331,7 +289,7 @@ export class Projection {
     const through = this.recorded; // the batch was just taken: it holds every record up to here
     try {
       const stored = await this.o.events.append(all);
-      for (let i = 0; i < batch.length; i++) this.tracked.mark(stored[i].seq, this.now());
+      for (let i = 0; i < batch.length; i++) this.pool.seqs.mark(stored[i].seq, this.now());
       if (batch.length) {
         this.durable.records = through;
         this.durable.seq = Math.max(this.durable.seq, stored[batch.length - 1].seq);
@@ -356,11 +314,7 @@ export class Projection {
   }
 
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.stats.eventsSinceSnapshot < this.o.snapshotEvery || !this.writesSnapshots()) return;
-    this.snapshotting = true;
-    this.snapshot()
-      .catch((err) => this.log.error({ err }, 'writing a snapshot failed'))
-      .finally(() => { this.snapshotting = false; });
+    if (this.snapshots.due(this.stats.eventsSinceSnapshot) && this.writesSnapshots()) void this.snapshots.once(() => this.snapshot());
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
@@ -369,61 +323,11 @@ export class Projection {
     return run;
   }
 
-  private rebuildIndex(): void {
-    this.index = new WeightedIndex(Math.max(16, Object.keys(this.state.keys).length));
-    this.cooling.clear();
-    for (const id of Object.keys(this.state.keys)) this.reindex(id);
-    this.free.rebuild(this.state, this.now());
-  }
-
-  private reindex(id: string): void {
-    const key = this.state.keys[id];
-    if (!key) { this.index.delete(id); this.cooling.delete(id); this.free.reindex(id, undefined, 0); return; }
-    const now = this.now();
-    this.index.set(id, isSelectable(key, now) ? key.weight : 0);
-    this.free.reindex(id, key, now);
-    if (key.active && key.coolUntil !== null && key.coolUntil > now) {
-      this.cooling.add(id);
-      if (key.coolUntil < this.coolTimerAt) this.scheduleCooldownTimer();
-    } else {
-      this.cooling.delete(id);
+  /** Keys whose cooldown is over return: the leader records it (the history shows the end), others reindex. */
+  private endCooldowns(now: number): void {
+    for (const key of this.pool.cooledDown(now)) {
+      if (this.isLeader()) for (const e of decideCooldownEnd(key, now)) this.record(e);
+      else this.pool.reindex(key.id);
     }
   }
-
-  /** One timer for the earliest cooldown end; at expiry keys return to the index. */
-  private scheduleCooldownTimer(): void {
-    if (this.stopped) return;
-    if (this.coolTimer) clearTimeout(this.coolTimer);
-    this.coolTimer = null;
-    this.coolTimerAt = Infinity;
-    for (const id of this.cooling) {
-      const until = this.state.keys[id]?.coolUntil;
-      if (until != null && until < this.coolTimerAt) this.coolTimerAt = until;
-    }
-    if (this.coolTimerAt === Infinity) return;
-    const delay = Math.min(Math.max(this.coolTimerAt - this.now(), 0) + 5, 2 ** 31 - 1);
-    this.coolTimer = setTimeout(() => this.endCooldowns(), delay);
-    this.coolTimer.unref();
-  }
-
-  private endCooldowns(): void {
-    this.coolTimer = null;
-    this.coolTimerAt = Infinity;
-    const now = this.now();
-    for (const id of [...this.cooling]) {
-      const key = this.state.keys[id];
-      if (!key || key.coolUntil === null || key.coolUntil <= now) {
-        this.cooling.delete(id);
-        if (key && this.isLeader()) for (const e of decideCooldownEnd(key, now)) this.record(e);
-        else if (key) this.reindex(id);
-      }
-    }
-    this.scheduleCooldownTimer();
-  }
-}
-
-function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.is(a[k], b[k]) || JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }

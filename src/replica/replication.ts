@@ -8,6 +8,7 @@ import type { Projection } from '../projection/projection';
 import type { EventStore } from '../store/event-store';
 import type { SnapshotStore } from '../store/snapshot-store';
 import { trustedSnapshot } from '../projection/snapshot-check';
+import { Snapshotter } from '../projection/snapshotter';
 import type { Database } from '../store/database';
 import { Lease } from './lease';
 import { LeaseStore } from '../store/lease-store';
@@ -51,13 +52,15 @@ export class Replication {
   readonly lease: LeaseLike;
   private tailer!: Tailer;
   private ordered!: LogOrderState;
-  private snapshotting = false;
+  private readonly snapshots: Snapshotter;
   private unwatch: () => void = () => undefined;
   private readonly now: () => number;
 
   constructor(private readonly o: ReplicationOptions) {
     this.now = o.now ?? Date.now;
     this.lease = o.lease;
+    // The projection's stats show the last snapshot, whoever wrote it.
+    this.snapshots = new Snapshotter({ store: o.snapshots, every: o.snapshotEvery, kept: o.snapshotsKept, now: this.now, log: o.log, stats: o.projection.stats });
   }
 
   get isLeader(): boolean { return this.lease.held; }
@@ -126,24 +129,12 @@ export class Replication {
 
   /** The lease holder writes snapshots of the log-order state, so every restart starts from the log's order. */
   private async maybeSnapshot(final: boolean): Promise<void> {
-    const due = final ? this.ordered.sinceSnapshot > 0 : this.ordered.sinceSnapshot >= this.o.snapshotEvery;
-    if (!due || this.snapshotting || !this.lease.held) return;
-    this.snapshotting = true;
-    try {
-      const state = JSON.stringify(this.ordered.state);
-      const seq = this.ordered.seq;
-      const folded = this.ordered.sinceSnapshot;
-      const at = this.now();
-      await this.o.snapshots.save({ seq, above: [], at, events: this.ordered.total, state }, this.o.snapshotsKept);
-      this.ordered.sinceSnapshot -= folded;
-      const stats = this.o.projection.stats;
-      stats.lastSnapshotAt = at;
-      stats.lastSnapshotSeq = seq;
-      stats.eventsSinceSnapshot = this.ordered.sinceSnapshot;
-    } catch (err) {
-      this.o.log.error({ err }, 'writing a snapshot failed');
-    } finally {
-      this.snapshotting = false;
-    }
+    const since = this.ordered.sinceSnapshot;
+    if (!(final ? since > 0 : this.snapshots.due(since)) || !this.lease.held) return;
+    await this.snapshots.once(async () => {
+      await this.snapshots.save(this.snapshots.capture(this.ordered.state, this.ordered.total), this.ordered.seq, []);
+      this.ordered.sinceSnapshot -= since;
+      this.o.projection.stats.eventsSinceSnapshot = this.ordered.sinceSnapshot;
+    });
   }
 }
