@@ -13,6 +13,15 @@ export interface Buffer<T> {
   restore(batch: T[]): void;
 }
 
+/** A plain list: what is added is written as it came. */
+export class ListBuffer<T> implements Buffer<T> {
+  private items: T[] = [];
+  get size(): number { return this.items.length; }
+  add(item: T): void { this.items.push(item); }
+  take(max = Infinity): T[] { return this.items.splice(0, max); }
+  restore(batch: T[]): void { this.items = batch.concat(this.items); }
+}
+
 export interface BatchWriterOptions<T> {
   write: (batch: T[]) => Promise<unknown>;
   flushMs: number;

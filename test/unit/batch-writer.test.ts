@@ -1,19 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BatchWriter, type Buffer } from '../../src/projection/batch-writer';
-
-class ListBuffer implements Buffer<number> {
-  items: number[] = [];
-  get size(): number { return this.items.length; }
-  add(n: number): void { this.items.push(n); }
-  take(max = Infinity): number[] { return this.items.splice(0, max); }
-  restore(batch: number[]): void { this.items = batch.concat(this.items); }
-}
+import { BatchWriter, ListBuffer } from '../../src/projection/batch-writer';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function setup(o: { maxBatch?: number; flushMs?: number; retryMs?: number } = {}) {
-  const buffer = new ListBuffer();
+  const buffer = new ListBuffer<number>();
   const written: number[][] = [];
   const failures: string[] = [];
   let refuse = 0;
@@ -47,7 +39,8 @@ test('a batch that fails goes back in front, is reported, and a retry is armed',
   s.refuse(1);
   await s.w.flush().then(() => assert.unreachable('rejects'), () => undefined);
   assert.equal(s.failures, ['down']);
-  assert.equal(s.buffer.items, [1]);
+  assert.equal(s.buffer.take(), [1]);
+  s.buffer.restore([1]);
   s.w.add(2);
   await tick(30);
   assert.equal(s.written, [[1, 2]], 'the retry wrote it, the failed item first');
@@ -70,7 +63,7 @@ test('withBuffered hands the whole buffer to one write with more in it, and puts
   s.w.add(2);
   await s.w.run(() => s.w.withBuffered(async (batch) => { throw new Error(`refused ${batch.join(',')}`); })).catch(() => undefined);
   assert.equal(s.failures, ['refused 1,2']);
-  assert.equal(s.buffer.items, [1, 2]);
+  assert.equal(s.buffer.take(), [1, 2]);
 });
 
 test('once stopped no timer is armed, and a final flush still writes', async () => {
