@@ -19,7 +19,7 @@ import type { SnapshotStore } from '../store/snapshot-store';
 import { CooldownTimer } from './cooldown-timer';
 import type { FreeSelection } from './free-selection';
 import { EventWriter, type WriterStats } from './event-writer';
-import { PoolFold, type FoldStats } from './pool-fold';
+import { PoolFold, type FoldStats, type PoolView } from './pool-fold';
 import { SeqTracker } from './seq-tracker';
 import { trustedSnapshot } from './snapshot-check';
 import { Snapshotter, type SnapshotStats } from './snapshotter';
@@ -46,9 +46,7 @@ export type ProjectionStats = FoldStats & WriterStats & SnapshotStats;
 /** A folded event; `local` ones were folded before they were durable. */
 export interface Folded { event: NewEvent | StoredEvent; local: boolean }
 
-export class Projection {
-  /** The fold: state, seqs and the indexes picked from. */
-  readonly pool: PoolFold;
+export class Projection implements PoolView {
   /** Every piece counts into this one object (metrics and the status page read it). */
   readonly stats: ProjectionStats = {
     folded: 0, foldErrors: 0, appended: 0, flushes: 0, lastFlushMs: 0,
@@ -56,6 +54,8 @@ export class Projection {
   };
   readonly now: () => number;
   readonly random: Random;
+  /** The fold: state, seqs and the indexes picked from; readers see it through the PoolView getters below. */
+  private readonly pool: PoolFold;
   private readonly writer: EventWriter;
   private readonly snapshots: Snapshotter;
   private readonly cooldowns: CooldownTimer;
