@@ -1,0 +1,44 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { silentLog } from '../../src/log';
+import type { RequestSummary } from '../../src/request-log/entry';
+import { RequestLogWriter } from '../../src/request-log/writer';
+import type { RequestLogStore } from '../../src/store/request-log-store';
+
+const row = (at: number): RequestSummary => ({
+  at, route: '/v1/chat/completions', model: 'm', stream: false, status: 200, outcome: 'ok', attempts: 1, key_id: 'k',
+  keys_tried: [], latency_ms: 1, ttfb_ms: null, input_tokens: 0, output_tokens: 0, cost: null, client: '127.0.0.1',
+});
+
+function setup(maxQueue: number, batch = 500) {
+  const inserted: number[][] = [];
+  let refuse = false;
+  const store = { insert: async (rows: readonly RequestSummary[]) => { if (refuse) throw new Error('bad row'); inserted.push(rows.map((r) => r.at)); } };
+  const w = new RequestLogWriter(store as unknown as RequestLogStore, silentLog, { flushMs: 1e9, maxQueue, batch });
+  return { w, inserted, refuse: (on: boolean) => { refuse = on; } };
+}
+
+test('rows beyond the bounded queue are dropped and counted, the rest written in batches', async () => {
+  const s = setup(3, 2);
+  for (let i = 1; i <= 5; i++) s.w.push(row(i));
+  assert.equal([s.w.stats.queued, s.w.stats.dropped], [3, 2]);
+  await s.w.flush();
+  assert.equal(s.inserted, [[1, 2], [3]]);
+  assert.equal([s.w.stats.written, s.w.stats.queued], [3, 0]);
+  await s.w.stop();
+});
+
+test('a batch the database refuses is dropped and counted; the rows after it are written', async () => {
+  const s = setup(10);
+  s.w.push(row(1));
+  s.refuse(true);
+  await s.w.flush();
+  assert.equal([s.w.stats.failed, s.w.stats.queued], [1, 0], 'not kept: it would be refused again');
+  s.refuse(false);
+  s.w.push(row(2));
+  await s.w.flush();
+  assert.equal(s.inserted, [[2]]);
+  await s.w.stop();
+});
+
+test.run();
