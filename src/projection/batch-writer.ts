@@ -25,8 +25,8 @@ export class ListBuffer<T> implements Buffer<T> {
 export interface BatchWriterOptions<T> {
   write: (batch: T[]) => Promise<unknown>;
   flushMs: number;
-  /** How long after a failed write it is tried again. */
-  retryMs: number;
+  /** How long after a failed write it is tried again (default flushMs); only a write that throws is retried. */
+  retryMs?: number;
   /** At most this many items per write; a flush writes as many batches as it takes. */
   maxBatch?: number;
   /** Whether a pending flush may keep the process alive (it must, when what is buffered has been acknowledged). */
@@ -95,7 +95,7 @@ export class BatchWriter<T> {
   private putBack(batch: T[], err: unknown): void {
     this.buffer.restore(batch);
     if (!this.stopped && this.timer === null && this.buffer.size > 0) {
-      this.arm(this.o.retryMs);
+      this.arm(this.o.retryMs ?? this.o.flushMs);
       this.timer!.unref(); // a retry must not keep a stopping process alive
     }
     this.o.failed?.(err);
