@@ -7,6 +7,7 @@
  *   npx tsx scripts/bench/relay.ts --dist        # after `npm run build`; ~2.5 minutes
  *     --rounds N (3) --seconds N (8) --connections N (64) --modes json,sse
  *     --profile: then profile the proxy and the bare relay (node --cpu-prof) under the JSON load
+ *     --profile-mode json|sse (json): the load to profile under
  *     --json FILE: the raw figures; --max-seconds N (570): rounds left when time is up are skipped
  *     --quiet CORES (0.5), --quiet-wait S (30): before each round, wait up to S seconds for a second in which
  *       the machine is busy with less than CORES cores (the figure is printed with the round)
@@ -67,16 +68,16 @@ async function measure(t: Target, mock: Service, mode: Mode, connections: number
 /** A started target and how to stop it. */
 type Started = { t: Target; stop: () => Promise<unknown> };
 
-async function profile(start: (nodeArgs: string[]) => Promise<Started>, mock: Service, seconds: number, connections: number): Promise<ProfileSummary> {
+async function profile(start: (nodeArgs: string[]) => Promise<Started>, mock: Service, mode: Mode, seconds: number, connections: number): Promise<ProfileSummary> {
   const dir = mkdtempSync(join(tmpdir(), 'orp-bench-relay-prof-'));
   try {
     const { t, stop } = await start(['--cpu-prof', '--cpu-prof-dir', dir]);
     let loadMs = 0;
     let stopMs = 0;
     try {
-      await measure(t, mock, 'json', connections, 2, 0); // warm-up
+      await measure(t, mock, mode, connections, 2, 0); // warm-up
       const started = performance.now();
-      const r = await measure(t, mock, 'json', connections, seconds, 0);
+      const r = await measure(t, mock, mode, connections, seconds, 0);
       loadMs = performance.now() - started;
       say(`  profiled ${t.name}: ${fmt(r.load.rps, 0)} req/s (profiling slows it), ${fmt(r.relayUs, 0)} µs CPU per request`);
     } finally {
@@ -180,15 +181,17 @@ async function main(): Promise<void> {
     if (!process.argv.includes('--profile')) skipped.push('CPU profiles (not asked for: --profile)');
     else if (deadline.left < 2 * (seconds + 10)) skipped.push('CPU profiles (time budget used up)');
     else {
-      say('\nprofiling (one target at a time, JSON load)');
+      const mode = (argValue('profile-mode') ?? 'json') as Mode;
+      if (!(mode in BODIES)) throw new Error(`--profile-mode: unknown mode ${mode} (json, sse)`);
+      say(`\nprofiling (one target at a time, ${mode} load)`);
       const p = await profile(async (nodeArgs) => {
         const px = await startProxy(mock.url, { dist, nodeArgs });
         return { t: { name: 'proxy', origin: px.origin, svc: px.svc }, stop: () => stopProxy(px) };
-      }, mock.svc, seconds, connections);
+      }, mock.svc, mode, seconds, connections);
       const b = await profile(async (nodeArgs) => {
         const t = await startBare(mock.url, nodeArgs);
         return { t, stop: () => t.svc.stop() };
-      }, mock.svc, seconds, connections);
+      }, mock.svc, mode, seconds, connections);
       profiles = { proxy: p, bare: b };
     }
   } finally {

@@ -29,6 +29,11 @@ export interface BatchWriterOptions<T> {
   retryMs?: number;
   /** At most this many items per write; a flush writes as many batches as it takes. */
   maxBatch?: number;
+  /**
+   * Flush at once when this many items are buffered, not only when the timer fires: under load the
+   * items then wait milliseconds, not flushMs, and die young instead of filling the old heap.
+   */
+  flushAt?: number;
   /** Whether a pending flush may keep the process alive (it must, when what is buffered has been acknowledged). */
   keepAlive?: boolean;
   /** A write failed; its batch is back in the buffer. */
@@ -45,7 +50,12 @@ export class BatchWriter<T> {
   /** Buffers one item; O(1), and arms the flush timer when none is armed. */
   add(item: T): void {
     this.buffer.add(item);
-    if (this.timer === null && !this.stopped) this.arm(this.o.flushMs);
+    if (this.stopped) return;
+    if (this.timer === null) this.arm(this.o.flushMs);
+    else if (this.buffer.size === this.o.flushAt) {
+      this.disarm();
+      this.arm(0);
+    }
   }
 
   /** Writes what is buffered when its turn in the queue comes; rejects when a write fails. */

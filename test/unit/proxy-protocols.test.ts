@@ -162,6 +162,24 @@ test('the generation memory is bounded and forgets after its time', () => {
   assert.is(m.keyOf('g3', 1500), null);
 });
 
+test('the generation memory finds the key of each of the newest 50,000 ids, and no key for ids it never saw', () => {
+  const m = new GenerationMemory(50_000);
+  const id = (i: number) => `gen-${1733000000 + i}-${createHash('md5').update(String(i)).digest('base64url').slice(0, 20)}`;
+  for (let i = 0; i < 120_000; i++) m.remember(id(i), `key${i % 7}`, i);
+  assert.ok(m.size >= 25_000 && m.size <= 50_000, `size ${m.size}`);
+  let wrong = 0;
+  for (let i = 95_000; i < 120_000; i++) if (m.keyOf(id(i), 120_000) !== `key${i % 7}`) wrong++;
+  assert.is(wrong, 0, 'every one of the newest 25,000 ids is known, with its own key');
+  let stale = 0;
+  for (let i = 0; i < 60_000; i++) if (m.keyOf(id(i), 120_000) !== null) stale++;
+  assert.is(stale, 0, 'ids older than the two generations are forgotten');
+  let unknown = 0;
+  for (let i = 0; i < 50_000; i++) if (m.keyOf(`gen-unseen-${i}`, 120_000) !== null) unknown++;
+  assert.is(unknown, 0, 'an id never remembered has no key');
+  m.remember(id(119_999), 'moved', 120_001);
+  assert.is(m.keyOf(id(119_999), 120_002), 'moved', 'the latest key for a repeated id wins');
+});
+
 test('the open-proxy warning: only without APP_API_KEY on a non-loopback interface', () => {
   for (const h of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) assert.ok(isLoopback(h), h);
   for (const h of ['0.0.0.0', '::', '10.0.0.5', 'example.org']) assert.not.ok(isLoopback(h), h);
