@@ -16,6 +16,39 @@ export function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
   return true;
 }
 
+/** What `scanMarks` found in a chunk: where it is, the relay looks closer; where not, it does nothing. */
+export const MARK_USAGE = 1; // "usage"
+export const MARK_ERROR = 2; // "error"
+export const MARK_DONE = 4; // [DONE]
+export const MARK_HEX_RUN = 8; // 16 or more of [0-9a-f] in a row: where a hex key's echo would be
+
+/**
+ * One pass over the chunk's bytes for everything the relay looks for in every chunk. Searching for
+ * each with Buffer#indexOf was four to eight calls into C++ per chunk (~5 % of the proxy's busy time
+ * under SSE load, BENCHMARKS.md run I); this loop stays in optimised JavaScript. `hexRuns`: also look
+ * for hex runs (only worth it when the attempt's key is hex, as OpenRouter's are).
+ */
+export function scanMarks(buf: Buffer, hexRuns: boolean): number {
+  let marks = 0;
+  let run = 0;
+  const n = buf.length;
+  for (let i = 0; i < n; i++) {
+    const c = buf[i];
+    if (hexRuns) {
+      if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) { if (++run >= 16) marks |= MARK_HEX_RUN; } else run = 0;
+    }
+    if (c === 34) { // "
+      if (i + 6 >= n) continue;
+      const d = buf[i + 1];
+      if (d === 117) { if (buf[i + 2] === 115 && buf[i + 3] === 97 && buf[i + 4] === 103 && buf[i + 5] === 101 && buf[i + 6] === 34) marks |= MARK_USAGE; }
+      else if (d === 101) { if (buf[i + 2] === 114 && buf[i + 3] === 114 && buf[i + 4] === 111 && buf[i + 5] === 114 && buf[i + 6] === 34) marks |= MARK_ERROR; }
+    } else if (c === 91) { // [
+      if (i + 5 < n && buf[i + 1] === 68 && buf[i + 2] === 79 && buf[i + 3] === 78 && buf[i + 4] === 69 && buf[i + 5] === 93) marks |= MARK_DONE;
+    }
+  }
+  return marks;
+}
+
 /** Offset of the first line starting with `data:`, or -1. `buf` starts at a line start. */
 export function firstDataLine(buf: Buffer): number {
   for (let p = buf.indexOf(DATA); p !== -1; p = buf.indexOf(DATA, p + 1)) {

@@ -10,7 +10,9 @@ import { parseJson } from '../upstream/json';
 import { chatInBand, type InBandError } from './classify-response';
 import { chatStream } from './protocols/chat';
 import type { StreamRules } from './protocols/protocol';
-import { DATA, dataText, eventEnd, firstDataLine, isDoneIn, lastEventEnd, readEvent, startsWith } from './sse-frames';
+import {
+  DATA, dataText, eventEnd, firstDataLine, isDoneIn, lastEventEnd, MARK_DONE, MARK_ERROR, MARK_HEX_RUN, MARK_USAGE, readEvent, scanMarks, startsWith,
+} from './sse-frames';
 import { readUsage, type Usage } from './usage';
 
 const NL = 10;
@@ -94,13 +96,14 @@ export class SseRelay {
       this.partial = null;
       this.partialLength = 0;
     }
-    const cut = this.rules.framing === 'lines' ? buf.lastIndexOf(NL) + 1 : lastEventEnd(buf);
+    const lines = this.rules.framing === 'lines';
+    const cut = lines ? (buf[buf.length - 1] === NL ? buf.length : buf.lastIndexOf(NL) + 1) : lastEventEnd(buf);
     if (cut === 0) return this.hold(buf);
     if (cut < buf.length) {
       this.hold(Buffer.from(buf.subarray(cut)));
       buf = buf.subarray(0, cut);
     }
-    return this.rules.framing === 'lines' ? this.pushLines(buf) : this.pushEvents(buf);
+    return lines ? this.pushLines(buf) : this.pushEvents(buf);
   }
 
   /** Upstream ended: true when the stream was complete. */
@@ -170,11 +173,12 @@ export class SseRelay {
   }
 
   private relayLines(buf: Buffer): Verdict {
-    if (buf.indexOf(USAGE_KEY) !== -1) {
+    const marks = scanMarks(buf, this.matcher !== null && this.matcher.hex);
+    if (marks & MARK_USAGE) {
       const u = readUsage(buf);
       if (u) this.usage = u;
     }
-    for (let p = buf.indexOf(ERROR_KEY); p !== -1; p = buf.indexOf(ERROR_KEY, p + 1)) {
+    for (let p = marks & MARK_ERROR ? buf.indexOf(ERROR_KEY) : -1; p !== -1; p = buf.indexOf(ERROR_KEY, p + 1)) {
       const start = buf.lastIndexOf(NL, p) + 1;
       const end = buf.indexOf(NL, p);
       if (!startsWith(buf, start, DATA)) { p = end; continue; }
@@ -190,8 +194,8 @@ export class SseRelay {
       this.end();
       return Verdict.ErrorRelayed;
     }
-    if (!this.doneSeen && isDoneIn(buf)) this.attempt = AttemptStream.Done;
-    this.write(buf);
+    if (!this.doneSeen && marks & MARK_DONE && isDoneIn(buf)) this.attempt = AttemptStream.Done;
+    this.write(buf, marks);
     return Verdict.Go;
   }
 
@@ -267,11 +271,13 @@ export class SseRelay {
     return this.partialLength > MAX_LINE ? Verdict.LineTooLong : Verdict.Go;
   }
 
-  private write(buf: Buffer): void {
+  /** `marks`: what scanMarks found in `buf`, when the caller scanned it (then a hex key is looked for only where a hex run is). */
+  private write(buf: Buffer, marks = -1): void {
     if (this.ended) return;
     if (this.state === RelayState.Idle) this.commit();
     const m = this.matcher;
-    const out = m !== null && m.foundIn(buf) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
+    const look = m !== null && !m.empty && (marks === -1 || !m.hex || (marks & MARK_HEX_RUN) !== 0);
+    const out = look && m.foundIn(buf) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
     if (!this.res.write(out)) this.needsDrain = true;
     const n = out.length;
     this.eventOpen = !(out[n - 1] === NL && (n === 1 || out[n - 2] === NL || (out[n - 2] === CR && out[n - 3] === NL)));

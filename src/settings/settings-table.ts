@@ -127,7 +127,7 @@ export const SETTINGS = {
   leaseSeconds: { env: 'LEASE_SECONDS', def: '15', type: int(2, 3600), doc: 'MySQL: how long the prober/snapshot lease lasts without renewal' },
   shutdownGraceSeconds: { env: 'SHUTDOWN_GRACE_SECONDS', def: '30', type: int(0, 3600), doc: 'on SIGTERM, how long in-flight requests and streams may take to finish' },
   requestLogRetentionDays: { env: 'REQUEST_LOG_RETENTION_DAYS', def: '7', type: int(1, 3650), doc: 'how long the request log keeps a request (pruned by the leader)' },
-  requestLogFlushMs: { env: 'REQUEST_LOG_FLUSH_MS', def: '1000', type: int(10, 60_000), doc: 'request log rows are written in one transaction at most this often' },
+  requestLogFlushMs: { env: 'REQUEST_LOG_FLUSH_MS', def: '1000', type: int(10, 60_000), doc: 'request log rows are written in one transaction at most this often (and whenever 500 are waiting)' },
   requestLogQueue: { env: 'REQUEST_LOG_QUEUE', def: '20000', type: int(100, 10_000_000), doc: 'request log rows held while the database is slow; beyond it rows are dropped and counted' },
   creditRefreshMinutes: { env: 'CREDIT_REFRESH_MINUTES', def: '60', type: int(1, 10_080), doc: "how often every key's credit (GET /key) is refreshed, a few keys at a time" },
   metricsToken: { env: 'METRICS_TOKEN', def: undefined, type: opt, doc: 'when set, GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', secret: true },

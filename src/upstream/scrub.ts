@@ -20,6 +20,8 @@ export class SecretMatcher {
   /** The secret's body (without `sk-or-v1-`), which is what every echo of it contains. */
   private readonly core: string;
   private readonly windows: Buffer[];
+  /** Every window is lowercase hex (OpenRouter's keys are): a chunk without a 16-long hex run holds none. */
+  readonly hex: boolean;
 
   constructor(readonly secret: string) {
     this.core = secret.startsWith(OR_PREFIX) ? secret.slice(OR_PREFIX.length) : secret;
@@ -30,7 +32,11 @@ export class SecretMatcher {
       this.windows = [];
       for (let at = 0; at + WINDOW <= c.length; at += WINDOW) this.windows.push(Buffer.from(c.slice(at, at + WINDOW)));
     }
+    this.hex = this.windows.length > 0 && this.windows.every((w) => w.length >= WINDOW) && /^[0-9a-f]+$/.test(c);
   }
+
+  /** Whether there is anything to look for at all (secrets shorter than 8 characters are not scrubbed). */
+  get empty(): boolean { return this.windows.length === 0; }
 
   /** The cheap check for the hot path: does `buf` contain any part of the secret worth removing? */
   foundIn(buf: Buffer): boolean {

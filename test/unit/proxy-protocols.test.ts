@@ -14,6 +14,7 @@ import { GenerationMemory } from '../../src/proxy/generation-memory';
 import { chatCompletions } from '../../src/proxy/protocols/chat';
 import { messages } from '../../src/proxy/protocols/messages';
 import { responses } from '../../src/proxy/protocols/responses';
+import { MARK_DONE, MARK_ERROR, MARK_HEX_RUN, MARK_USAGE, scanMarks } from '../../src/proxy/sse-frames';
 import { RelayState, SseRelay, Verdict } from '../../src/proxy/sse-relay';
 import { readUsage } from '../../src/proxy/usage';
 import { scrub, scrubBytes, SecretMatcher } from '../../src/upstream/scrub';
@@ -115,6 +116,30 @@ test('every byte to the client is scrubbed of the attempt\'s key: whole, bare he
   assert.is(scrubBytes(Buffer.from(sha), KEY).toString(), sha);
   assert.is(new SecretMatcher(KEY).foundIn(Buffer.from(HEX.slice(0, 15))), false, 'below the window nothing is searched');
   assert.is(scrub(`in ${HEX} out`, [KEY]), 'in [redacted] out');
+});
+
+test('one scan of a chunk finds usage, error, [DONE] and hex runs, also at the chunk\'s very end', () => {
+  const m = (t: string, hex = true) => scanMarks(Buffer.from(t), hex);
+  assert.is(m('data: {"usage":{}}'), MARK_USAGE);
+  assert.is(m('{"error"'), MARK_ERROR, 'the key ends the chunk');
+  assert.is(m('data: [DONE]'), MARK_DONE, '[DONE] ends the chunk');
+  assert.is(m('{"usag": "errors" [DONE [DON]'), 0, 'near misses are not marks');
+  assert.is(m('x 0123456789abcdef z'), MARK_HEX_RUN, '16 hex characters in a row');
+  assert.is(m('x 0123456789abcde z'), 0, '15 are not a run');
+  assert.is(m('0123456789ABCDEF0'), 0, 'upper case is not the key\'s hex');
+  assert.is(m('a0123456789abcdef', false), 0, 'hex runs only when asked');
+  assert.is(m('"usage" "error" data: [DONE] ffffffffffffffff'), MARK_USAGE | MARK_ERROR | MARK_DONE | MARK_HEX_RUN);
+});
+
+test('a key that is not hex is still scrubbed from every chunk (the hex-run shortcut is for hex keys only)', () => {
+  const secret = 'test-token-zyxwvutsrqponmlkjihgzyxwvutsrqponmlkjihg';
+  const res = new FakeRes();
+  const r = new SseRelay(res as unknown as ServerResponse, { inc() {}, dec() {} }, chatCompletions.sse);
+  r.beginAttempt(null, secret);
+  r.push(Buffer.from('data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'));
+  r.push(Buffer.from(`data: {"choices":[{"delta":{"content":"key ${secret.slice(10, 40)} end"}}]}\n\n`));
+  assert.not.ok(res.out.includes(secret.slice(10, 40)));
+  assert.match(res.out, 'key [redacted] end');
 });
 
 test('in-band errors are classified like the status their code stands for', () => {
