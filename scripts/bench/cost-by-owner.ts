@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     const to = p.endTime - (t2 - t1 + 100) * 1000;
     const from = to - (t1 - t0 - 500) * 1000;
     const cost = new Map<string, number>();
+    const self = new Map<string, number>(); // by the sampled function itself, for the second table
     let busy = 0;
     let at = p.startTime;
     for (let i = 0; i < p.samples.length; i++) {
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
       const leaf = byId.get(p.samples[i])!;
       if (leaf.callFrame.functionName === '(idle)') continue;
       busy += dt;
+      const own = leaf.callFrame.url ? owner(leaf).replace(/.*node_modules\//, '') : `(${leaf.callFrame.functionName || 'native'})`;
+      self.set(own, (self.get(own) ?? 0) + dt);
       let key: string | null = null;
       for (let x: number | undefined = leaf.id; x !== undefined && key === null; x = parent.get(x)) {
         const n = byId.get(x)!;
@@ -91,7 +94,10 @@ async function main(): Promise<void> {
     const requests = r.total * ((to - from) / 1000 / (t1 - t0));
     console.log(`cost by owner: ${machine()}; ${target}${entry ? ` (${entry})` : ''}, ${mode}, ${fmt(r.rps, 0)} req/s under the profiler; ${fmt(busy / requests, 1)} µs of main-thread CPU per request`);
     console.log('µs/req  owner');
-    for (const [k, v] of [...cost].sort((a, b) => b[1] - a[1]).slice(0, argNumber('top', 40))) console.log(`${fmt(v / requests, 2).padStart(6)}  ${k}`);
+    const top = argNumber('top', 40);
+    for (const [k, v] of [...cost].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${fmt(v / requests, 2).padStart(6)}  ${k}`);
+    console.log('\nµs/req  self time (the sampled function itself)');
+    for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${fmt(v / requests, 2).padStart(6)}  ${k}`);
   } finally {
     await mock.svc.stop();
     rmSync(dir, { recursive: true, force: true });
