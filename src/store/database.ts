@@ -36,11 +36,6 @@ function openSqlite(path: string): Database {
           conn.pragma('synchronous = NORMAL');
           conn.pragma('busy_timeout = 5000');
           conn.pragma('foreign_keys = ON');
-          // Checkpoint every ~40 MB of WAL, not every 4 MB: the request log's appends rewrite the same
-          // right-edge pages in every batch, and a rarer checkpoint copies each of them once for more
-          // rows (~2 µs less CPU per request-log row, BENCHMARKS.md run I); the WAL file is kept below 64 MB.
-          conn.pragma('wal_autocheckpoint = 10000');
-          conn.pragma('journal_size_limit = 67108864');
           done(null, conn);
         } catch (err) { done(err as Error, conn); }
       },
