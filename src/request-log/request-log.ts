@@ -33,7 +33,7 @@ export class RequestLog {
   private first: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: RequestLogOptions) {
-    this.store = new RequestLogStore(o.db);
+    this.store = new RequestLogStore(o.db, (err) => o.log.warn({ err: err.message }, 'the request log writer thread is gone; writing the request log on the main thread'));
     this.writer = new RequestLogWriter(this.store, o.log, { flushMs: o.config.requestLogFlushMs, maxQueue: o.config.requestLogQueue });
     this.stats = new RequestStats(this.store, o.now);
     this.health = new KeyHealthView(this.store, o.now);
@@ -73,5 +73,6 @@ export class RequestLog {
     if (this.first) clearTimeout(this.first);
     this.timer = null;
     await this.writer.stop();
+    await this.store.close();
   }
 }

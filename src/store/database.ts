@@ -7,7 +7,11 @@ import { migrationSource } from '../../migrations';
 import type { Config } from '../config';
 
 export type DbType = 'sqlite' | 'mysql';
-export interface Database { knex: Knex; type: DbType; describe: string }
+export interface Database {
+  knex: Knex; type: DbType; describe: string;
+  /** SQLite: the file (absolute), or null for `:memory:`; the request log writes it from its own thread. */
+  sqliteFile?: string | null;
+}
 
 export async function openDatabase(config: Pick<Config, 'dbType' | 'sqlitePath' | 'mysql'>): Promise<Database> {
   const db = config.dbType === 'mysql' ? openMysql(config.mysql) : openSqlite(config.sqlitePath);
@@ -41,7 +45,7 @@ function openSqlite(path: string): Database {
       },
     },
   });
-  return { knex, type: 'sqlite', describe: `SQLite (${path})` };
+  return { knex, type: 'sqlite', describe: `SQLite (${path})`, sqliteFile: path === ':memory:' ? null : resolve(path) };
 }
 
 function openMysql(m: Config['mysql']): Database {

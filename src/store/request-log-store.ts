@@ -8,6 +8,7 @@ import {
   LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, addingUpsert, requestRow, rollups, triedRows, type TriedRow,
 } from './request-log-rows';
 import { insertSqliteBatch } from './sqlite-request-batch';
+import { SqliteRequestWriter } from './sqlite-request-writer';
 
 export interface RequestFilter {
   keyId?: string; model?: string; status?: number | 'ok' | 'error'; outcome?: RequestOutcome;
@@ -34,14 +35,19 @@ const COLUMNS = ['id', 'at', 'route', 'model', 'stream', 'status', 'outcome', 'a
   'latency_ms', 'ttfb_ms', 'input_tokens', 'output_tokens', 'cost', 'client'].map((c) => `r.${c}`);
 
 export class RequestLogStore {
-  constructor(private readonly db: Database) {}
+  /** SQLite file databases: the writer thread, started with the first batch (undefined: not yet). */
+  private thread: SqliteRequestWriter | null | undefined;
+  private lostTold = false;
+
+  /** `threadLost`: told once when the writer thread is gone and batches are written in this thread. */
+  constructor(private readonly db: Database, private readonly threadLost: (err: Error) => void = () => undefined) {}
 
   private get knex(): Knex { return this.db.knex; }
 
   /** One transaction per batch: the requests, every key each one tried, and the minute rollups. */
   async insert(batch: readonly RequestSummary[]): Promise<void> {
     if (batch.length === 0) return;
-    if (this.db.type === 'sqlite') return insertSqliteBatch(this.knex, batch);
+    if (this.db.type === 'sqlite') return this.insertSqlite(batch);
     const step = await this.idStep();
     await this.knex.transaction(async (trx) => {
       const tried: TriedRow[] = [];
@@ -55,6 +61,38 @@ export class RequestLogStore {
       await upsert(trx, 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, minutes);
       await upsert(trx, 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, bins);
     });
+  }
+
+  /**
+   * A file database is written from the writer thread, off the event loop; `:memory:` (one connection
+   * only) and a lost thread in this thread. A second connection is safe because every transaction
+   * of this service writes first (its first statement takes the write lock, waiting up to
+   * busy_timeout): none reads and then writes, which another connection's commit could refuse.
+   */
+  private async insertSqlite(batch: readonly RequestSummary[]): Promise<void> {
+    if (this.thread === undefined) this.thread = this.db.sqliteFile ? new SqliteRequestWriter(this.db.sqliteFile) : null;
+    const t = this.thread;
+    if (t !== null && t.broken === null) {
+      try {
+        return await t.write(batch);
+      } catch (err) {
+        if (t.broken === null) throw err; // the database refused the batch: the writer counts it
+      }
+    }
+    if (t !== null && t.broken !== null && !this.lostTold) { // gone: this batch and the next are written here
+      this.lostTold = true;
+      this.threadLost(t.broken);
+    }
+    return insertSqliteBatch(this.knex, batch);
+  }
+
+  /** Whether batches go to the writer thread (a SQLite file, the thread started and alive). */
+  get offThread(): boolean { return this.thread != null && this.thread.broken === null; }
+
+  /** Stops the writer thread (after the last batch: the request log's writer has flushed). */
+  async close(): Promise<void> {
+    await this.thread?.close();
+    this.thread = null;
   }
 
   /** A multi-row insert's ids are consecutive (auto-inc lock mode 0 or 1); MySQL reports the first. */

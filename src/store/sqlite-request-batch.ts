@@ -2,14 +2,14 @@
 // holds, in one synchronous transaction. Building and preparing a 200-row INSERT through knex for
 // every batch cost about a quarter of the proxy's CPU per request (BENCHMARKS.md, run E's profile).
 
-import type { Database as Sqlite, Statement } from 'better-sqlite3';
+import type { Database as Sqlite, Statement, Transaction } from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { RequestSummary } from '../request-log/entry';
 import {
   addingUpsert, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, requestRow, rollups, triedRows, type TriedRow,
 } from './request-log-rows';
 
-interface Statements { request: Statement; tried: Statement; minute: Statement; latency: Statement; write: (b: readonly RequestSummary[]) => void }
+interface Statements { request: Statement; tried: Statement; minute: Statement; latency: Statement; write: Transaction<(b: readonly RequestSummary[]) => void> }
 
 const prepared = new WeakMap<Sqlite, Statements>();
 
@@ -26,6 +26,12 @@ export async function insertSqliteBatch(knex: Knex, batch: readonly RequestSumma
   } finally {
     await pool.releaseConnection(conn);
   }
+}
+
+/** The batch writer for `conn`: one transaction per batch (BEGIN IMMEDIATE: it takes the write lock first). */
+export function prepareRequestBatch(conn: Sqlite): (batch: readonly RequestSummary[]) => void {
+  const { write } = prepare(conn);
+  return (batch) => write.immediate(batch);
 }
 
 function prepare(conn: Sqlite): Statements {

@@ -45,7 +45,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     // 450 rows: more than one INSERT chunk, so the ids of later chunks are checked too.
     await ctx.store.insert(Array.from({ length: 450 }, (_, i) => summary(i)));
   });
-  t.after(async (ctx) => { if (!skip) await ctx.cleanup(); });
+  t.after(async (ctx) => { if (!skip) { await ctx.store.close(); await ctx.cleanup(); } });
 
   t('every row is stored with the keys it tried, newest first', async ({ store }) => {
     if (skip) return;

@@ -1,0 +1,60 @@
+// The main thread's side of the request log's SQLite writer thread (sqlite-request-thread.ts): hands
+// it batches, resolves when each is committed. If the thread cannot start or dies, `write` rejects
+// and `broken` says so; the store then writes in this thread as before.
+
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { RequestSummary } from '../request-log/entry';
+import type { BatchMessage, BatchReply } from './sqlite-request-thread';
+
+interface Pending { resolve: () => void; reject: (err: Error) => void }
+
+export class SqliteRequestWriter {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private readonly ready: Promise<void>;
+  private nextId = 1;
+  broken: Error | null = null;
+
+  constructor(file: string) {
+    const ext = extname(__filename); // .js when built, .ts under tsx (the thread needs tsx's loader too)
+    this.worker = new Worker(join(__dirname, `sqlite-request-thread${ext}`), {
+      workerData: { file },
+      execArgv: ext === '.ts' ? [...process.execArgv, '--require', 'tsx/cjs'] : process.execArgv,
+    });
+    this.worker.unref(); // never what keeps the process alive: the writer's final flush waits for its batch
+    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (r: BatchReply) => {
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if ('error' in r) p.reject(new Error(r.error));
+      else p.resolve();
+    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new Error(`the request log's writer thread exited (code ${code})`)));
+  }
+
+  /** Resolves once the batch is committed; rejects when the database refused it or the thread is gone. */
+  async write(batch: readonly RequestSummary[]): Promise<void> {
+    if (this.broken) throw this.broken;
+    await this.ready;
+    const id = this.nextId++;
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.worker.postMessage({ id, rows: JSON.stringify(batch) } satisfies BatchMessage);
+    return done;
+  }
+
+  async close(): Promise<void> {
+    if (this.broken) return;
+    this.broken = new Error('the request log\'s writer thread is closed');
+    await this.worker.terminate();
+  }
+
+  private fail(err: Error): void {
+    if (!this.broken) this.broken = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}

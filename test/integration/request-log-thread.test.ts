@@ -1,0 +1,94 @@
+// On a SQLite file the request log is written by its own thread and connection, off the event loop:
+// the rows land as they would in-thread, the main connection keeps writing events meanwhile, a batch
+// the database refuses is reported without losing the thread, and a lost thread falls back to the
+// main thread without losing a batch.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../src/store/database';
+import { EventStore } from '../../src/store/event-store';
+import type { NewEvent } from '../../src/events/types';
+import { RequestLogStore } from '../../src/store/request-log-store';
+import type { RequestSummary } from '../../src/request-log/entry';
+
+const NO_MYSQL = { host: '', port: 0, database: '', user: '', password: '' };
+const T0 = Date.UTC(2026, 11, 3, 10, 0, 0);
+
+function summary(i: number): RequestSummary {
+  return {
+    at: T0 + i, route: '/v1/chat/completions', model: 'a/one', stream: false, status: 200, outcome: 'ok', attempts: 1,
+    key_id: `k${i % 2}`, keys_tried: [{ id: `k${i % 2}`, outcome: 'ok' }], latency_ms: 10, ttfb_ms: 5,
+    input_tokens: 3, output_tokens: 2, cost: null, client: '127.0.0.1',
+  };
+}
+
+async function fileDb(): Promise<{ db: Database; done: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'orp-rl-thread-'));
+  const db = await openDatabase({ dbType: 'sqlite', sqlitePath: join(dir, 'k.db'), mysql: NO_MYSQL });
+  return { db, done: async () => { await db.knex.destroy(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+const count = async (db: Database, table: string) => Number((await db.knex(table).count({ n: '*' }))[0].n);
+
+test('a SQLite file: batches are written by the writer thread while the main connection appends events', async () => {
+  const { db, done } = await fileDb();
+  const store = new RequestLogStore(db);
+  try {
+    const events = new EventStore(db, 'test');
+    const writes: Promise<unknown>[] = [];
+    for (let b = 0; b < 8; b++) {
+      writes.push(store.insert(Array.from({ length: 500 }, (_, i) => summary(b * 500 + i))));
+      writes.push(events.append([{ type: 'KeyWeightChanged', at: T0 + b, key_id: 'k0', actor: 'admin', data: { weight: 2 + b, previous: 1 + b } } as NewEvent]));
+    }
+    await Promise.all(writes);
+    assert.ok(store.offThread, 'the writer thread wrote them');
+    assert.is(await count(db, 'request_log'), 4000);
+    assert.is(await count(db, 'request_keys'), 4000);
+    assert.is(await count(db, 'key_events'), 8, 'no event append was refused while the thread wrote');
+    const page = await store.page({}, 3, 0);
+    assert.equal(page.map((r) => r.at), [T0 + 3999, T0 + 3998, T0 + 3997], 'newest first, as the admin page reads them');
+  } finally { await store.close(); await done(); }
+});
+
+test('a batch the database refuses is reported; the thread stays and writes the next one', async () => {
+  const { db, done } = await fileDb();
+  const store = new RequestLogStore(db);
+  try {
+    await store.insert([summary(1)]);
+    const bad = { ...summary(2), route: null } as unknown as RequestSummary; // NOT NULL
+    await store.insert([bad]).then(() => assert.unreachable('the NOT NULL column refuses it'), (err: Error) => assert.match(err.message, /NOT NULL/));
+    assert.ok(store.offThread);
+    await store.insert([summary(3)]);
+    assert.is(await count(db, 'request_log'), 2);
+  } finally { await store.close(); await done(); }
+});
+
+test('when the thread is gone, batches are written on the main thread and the loss is told once', async () => {
+  const { db, done } = await fileDb();
+  const lost: string[] = [];
+  const store = new RequestLogStore(db, (err) => lost.push(err.message));
+  try {
+    await store.insert([summary(1)]);
+    await (store as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread.worker.terminate();
+    await store.insert([summary(2)]);
+    await store.insert([summary(3)]);
+    assert.not.ok(store.offThread);
+    assert.is(await count(db, 'request_log'), 3, 'no batch lost');
+    assert.is(lost.length, 1, lost.join('; '));
+  } finally { await store.close(); await done(); }
+});
+
+test(':memory: has one connection: its batches are written in this thread', async () => {
+  const db = await openDatabase({ dbType: 'sqlite', sqlitePath: ':memory:', mysql: NO_MYSQL });
+  const store = new RequestLogStore(db);
+  try {
+    await store.insert([summary(1)]);
+    assert.not.ok(store.offThread);
+    assert.is(await count(db, 'request_log'), 1);
+  } finally { await store.close(); await db.knex.destroy(); }
+});
+
+test.run();
