@@ -1,10 +1,12 @@
 // The append-only event log. Appends are one transaction per batch; reads page by seq.
 
+import type { Database as Sqlite } from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { decodeEvent, type Decoded, type EventRowData } from '../events/decode';
 import type { EventType, NewEvent, StoredEvent } from '../events/types';
 import { EventRow } from './models';
 import type { Database } from './database';
+import { onSqliteConnection } from './sqlite-connection';
 
 /** A page of the history: `before` (a seq) continues after the previous page; `page` alone jumps. */
 export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; types?: readonly EventType[]; before?: number }
@@ -14,6 +16,15 @@ export interface LogFacts { maxSeq: number; keysAdded: number; liveKeys: number 
 
 const MEMBERSHIP = ['KeyAdded', 'KeyDeleted'];
 
+type EventRowIn = { at: number; type: string; key_id: string | null; actor: string; origin: string; data: string };
+const appenders = new WeakMap<Sqlite, (rows: EventRowIn[]) => number[]>();
+
+function prepareAppend(conn: Sqlite): (rows: EventRowIn[]) => number[] {
+  const insert = conn.prepare('INSERT INTO key_events (at, type, key_id, actor, origin, data) VALUES (?, ?, ?, ?, ?, ?)');
+  const tx = conn.transaction((rows: EventRowIn[]) => rows.map((r) => Number(insert.run(r.at, r.type, r.key_id, r.actor, r.origin, r.data).lastInsertRowid)));
+  return (rows) => tx.immediate(rows); // the write lock first: the request log's thread writes too
+}
+
 export class EventStore {
   constructor(private readonly db: Database, readonly origin: string) {}
 
@@ -22,6 +33,11 @@ export class EventStore {
   /** Appends the events in one transaction; returns them with their seq, in order. */
   async append(events: readonly NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
+    if (this.db.type === 'sqlite') {
+      // A statement prepared once: building each flush's insert through knex cost ~2 ms a flush.
+      const seqs = await onSqliteConnection(this.knex, appenders, prepareAppend, (append) => append(events.map((e) => this.row(e))));
+      return events.map((e, i) => ({ ...e, seq: seqs[i], origin: this.origin } as StoredEvent));
+    }
     return this.knex.transaction(async (trx) => {
       const out: StoredEvent[] = [];
       for (const e of events) {
@@ -114,7 +130,7 @@ export class EventStore {
     return { events, total: Number(n), nextBefore: last };
   }
 
-  private row(e: NewEvent) {
+  private row(e: NewEvent): EventRowIn {
     return { at: e.at, type: e.type, key_id: e.key_id, actor: e.actor, origin: this.origin, data: JSON.stringify(e.data) };
   }
 }

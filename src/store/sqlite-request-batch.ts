@@ -5,6 +5,7 @@
 import type { Database as Sqlite, Statement, Transaction } from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { RequestSummary } from '../request-log/entry';
+import { onSqliteConnection } from './sqlite-connection';
 import {
   addingUpsert, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, requestRow, rollups, triedRows, type TriedRow,
 } from './request-log-rows';
@@ -13,19 +14,9 @@ interface Statements { request: Statement; tried: Statement; minute: Statement; 
 
 const prepared = new WeakMap<Sqlite, Statements>();
 
-type Pool = { acquireConnection(): Promise<Sqlite>; releaseConnection(c: Sqlite): Promise<unknown> };
-
-/** Writes the batch in one transaction; waits for the connection like any knex query would. */
-export async function insertSqliteBatch(knex: Knex, batch: readonly RequestSummary[]): Promise<void> {
-  const pool = knex.client as Pool;
-  const conn = await pool.acquireConnection();
-  try {
-    let s = prepared.get(conn);
-    if (!s) prepared.set(conn, (s = prepare(conn)));
-    s.write(batch);
-  } finally {
-    await pool.releaseConnection(conn);
-  }
+/** Writes the batch in one transaction, on the connection knex holds. */
+export function insertSqliteBatch(knex: Knex, batch: readonly RequestSummary[]): Promise<void> {
+  return onSqliteConnection(knex, prepared, prepare, (s) => s.write(batch));
 }
 
 /** The batch writer for `conn`: one transaction per batch (BEGIN IMMEDIATE: it takes the write lock first). */
