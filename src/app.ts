@@ -5,6 +5,7 @@ import type { Runtime } from './runtime';
 import { ApiError, apiErrorOf, errorBody, sendError } from './http/errors';
 import { ping } from './store/database';
 import { registerMetrics } from './http/metrics-route';
+import { lazyChildLogger } from './http/lazy-request-logger';
 import { registerProxy } from './proxy/routes';
 import type { RequestDoneHook } from './proxy/request-summary';
 import { HealthProber } from './health/prober';
@@ -24,6 +25,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions): Promise<FastifyIn
     bodyLimit: rt.config.bodyLimitBytes,
     ...serverOptions(rt.config),
     logController: new LogController({ disableRequestLogging: true }), // per-request lines would cost the hot path
+    childLoggerFactory: lazyChildLogger,
     // A URL fastify cannot decode (`/v1/%zz`) is answered in our error shape, not fastify's.
     frameworkErrors: (err, _req, reply) => sendError(reply, 'invalid_request', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid: a % escape does not decode' : err.message),
     forceCloseConnections: false,
