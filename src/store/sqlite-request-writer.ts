@@ -17,11 +17,12 @@ export class SqliteRequestWriter {
   broken: Error | null = null;
 
   constructor(file: string) {
-    const ext = extname(__filename); // .js when built, .ts under tsx (the thread needs tsx's loader too)
-    this.worker = new Worker(join(__dirname, `sqlite-request-thread${ext}`), {
-      workerData: { file },
-      execArgv: ext === '.ts' ? [...process.execArgv, '--require', 'tsx/cjs'] : process.execArgv,
-    });
+    const entry = join(__dirname, `sqlite-request-thread${extname(__filename)}`);
+    // Built: the .js file. From the sources (tests, `tsx src/main.ts`): the thread loads tsx's CommonJS
+    // hook itself, whatever loader flags started this process.
+    this.worker = entry.endsWith('.ts')
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, workerData: { file } })
+      : new Worker(entry, { workerData: { file } });
     this.worker.unref(); // never what keeps the process alive: the writer's final flush waits for its batch
     this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
     this.ready.catch(() => undefined);
