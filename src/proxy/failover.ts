@@ -80,7 +80,7 @@ export class Exchange implements AttemptHandler {
     this.free = req.model !== null && req.model.trim().endsWith(':free');
     this.res = reply.raw as Res;
     this.at = ctx.rt.projection.now();
-    this.relay = req.stream ? new SseRelay(reply.raw, ctx.metrics.m.streamsInFlight, req.protocol.sse) : null;
+    this.relay = req.stream ? new SseRelay(reply.raw, ctx.metrics.m.streams, req.protocol.sse) : null;
   }
 
   get stream(): boolean { return this.req.stream; }
