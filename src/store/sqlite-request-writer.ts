@@ -5,6 +5,7 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RequestSummary } from '../request-log/entry';
+import { encodeBatch } from './request-batch-codec';
 import type { BatchMessage, BatchReply } from './sqlite-request-thread';
 
 interface Pending { resolve: () => void; reject: (err: Error) => void }
@@ -43,7 +44,8 @@ export class SqliteRequestWriter {
     await this.ready;
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.postMessage({ id, rows: JSON.stringify(batch) } satisfies BatchMessage);
+    const encoded = encodeBatch(batch);
+    this.worker.postMessage({ id, batch: encoded } satisfies BatchMessage, [encoded.numbers.buffer as ArrayBuffer]);
     return done;
   }
 
