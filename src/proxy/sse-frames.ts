@@ -23,30 +23,53 @@ export const MARK_DONE = 4; // [DONE]
 export const MARK_HEX_RUN = 8; // 16 or more of [0-9a-f] in a row: where a hex key's echo would be
 
 /**
- * One pass over the chunk's bytes for everything the relay looks for in every chunk. Searching for
- * each with Buffer#indexOf was four to eight calls into C++ per chunk (~5 % of the proxy's busy time
- * under SSE load, BENCHMARKS.md run I); this loop stays in optimised JavaScript. `hexRuns`: also look
- * for hex runs (only worth it when the attempt's key is hex, as OpenRouter's are).
+ * Looks at a chunk once for everything the relay looks for in every chunk. Searching for each with
+ * Buffer#indexOf was four to eight calls into C++ per chunk (~5 % of the proxy's busy time under SSE
+ * load, BENCHMARKS.md run I); this stays in optimised JavaScript. `hexRuns`: also look for hex runs
+ * (only worth it when the attempt's key is hex, as OpenRouter's are), which takes every byte; without,
+ * a Horspool skip over the three markers reads about one byte in four of ordinary JSON.
  */
 export function scanMarks(buf: Buffer, hexRuns: boolean): number {
+  return hexRuns ? everyByte(buf) : skipping(buf);
+}
+
+/** How far the window may move on when its last (6th) byte is this one: no marker starts in between. */
+const SKIP = new Uint8Array(256).fill(6);
+for (const p of ['"usage', '"error', '[DONE']) for (let j = 0; j < 5; j++) SKIP[p.charCodeAt(j)] = Math.min(SKIP[p.charCodeAt(j)], 5 - j);
+
+function skipping(buf: Buffer): number {
+  let marks = 0;
+  const n = buf.length;
+  for (let i = 0; i + 6 <= n; i += SKIP[buf[i + 5]]) marks |= markAt(buf, i, n);
+  return marks;
+}
+
+function everyByte(buf: Buffer): number {
   let marks = 0;
   let run = 0;
   const n = buf.length;
   for (let i = 0; i < n; i++) {
     const c = buf[i];
-    if (hexRuns) {
-      if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) { if (++run >= 16) marks |= MARK_HEX_RUN; } else run = 0;
-    }
-    if (c === 34) { // "
-      if (i + 6 >= n) continue;
-      const d = buf[i + 1];
-      if (d === 117) { if (buf[i + 2] === 115 && buf[i + 3] === 97 && buf[i + 4] === 103 && buf[i + 5] === 101 && buf[i + 6] === 34) marks |= MARK_USAGE; }
-      else if (d === 101) { if (buf[i + 2] === 114 && buf[i + 3] === 114 && buf[i + 4] === 111 && buf[i + 5] === 114 && buf[i + 6] === 34) marks |= MARK_ERROR; }
-    } else if (c === 91) { // [
-      if (i + 5 < n && buf[i + 1] === 68 && buf[i + 2] === 79 && buf[i + 3] === 78 && buf[i + 4] === 69 && buf[i + 5] === 93) marks |= MARK_DONE;
-    }
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) { if (++run >= 16) marks |= MARK_HEX_RUN; } else run = 0;
+    if (c === 34 || c === 91) marks |= markAt(buf, i, n);
   }
   return marks;
+}
+
+/** The marker starting at `i`, or 0. */
+function markAt(buf: Buffer, i: number, n: number): number {
+  const c = buf[i];
+  if (c === 34) { // "
+    if (i + 7 > n) return 0;
+    const d = buf[i + 1];
+    if (d === 117) return buf[i + 2] === 115 && buf[i + 3] === 97 && buf[i + 4] === 103 && buf[i + 5] === 101 && buf[i + 6] === 34 ? MARK_USAGE : 0;
+    if (d === 101) return buf[i + 2] === 114 && buf[i + 3] === 114 && buf[i + 4] === 111 && buf[i + 5] === 114 && buf[i + 6] === 34 ? MARK_ERROR : 0;
+    return 0;
+  }
+  if (c === 91) { // [
+    return i + 6 <= n && buf[i + 1] === 68 && buf[i + 2] === 79 && buf[i + 3] === 78 && buf[i + 4] === 69 && buf[i + 5] === 93 ? MARK_DONE : 0;
+  }
+  return 0;
 }
 
 /** Offset of the first line starting with `data:`, or -1. `buf` starts at a line start. */

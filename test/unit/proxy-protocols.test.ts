@@ -14,6 +14,7 @@ import { GenerationMemory } from '../../src/proxy/generation-memory';
 import { chatCompletions } from '../../src/proxy/protocols/chat';
 import { messages } from '../../src/proxy/protocols/messages';
 import { responses } from '../../src/proxy/protocols/responses';
+import { seededRandom } from '../../src/domain/weighted-index';
 import { MARK_DONE, MARK_ERROR, MARK_HEX_RUN, MARK_USAGE, scanMarks } from '../../src/proxy/sse-frames';
 import { RelayState, SseRelay, Verdict } from '../../src/proxy/sse-relay';
 import { readUsage } from '../../src/proxy/usage';
@@ -129,6 +130,21 @@ test('one scan of a chunk finds usage, error, [DONE] and hex runs, also at the c
   assert.is(m('0123456789ABCDEF0'), 0, 'upper case is not the key\'s hex');
   assert.is(m('a0123456789abcdef', false), 0, 'hex runs only when asked');
   assert.is(m('"usage" "error" data: [DONE] ffffffffffffffff'), MARK_USAGE | MARK_ERROR | MARK_DONE | MARK_HEX_RUN);
+});
+
+test('the skipping scan finds exactly what a search for each marker finds, wherever it sits', () => {
+  const rnd = seededRandom(99);
+  const alphabet = '"usagerro[DONE]x :{}0123456789abcdef';
+  const markers = ['"usage"', '"error"', '[DONE]', '"usag', '[DON', '""usage"', '[[DONE]'];
+  const reference = (b: Buffer, hex: boolean) => (b.includes('"usage"') ? MARK_USAGE : 0) | (b.includes('"error"') ? MARK_ERROR : 0)
+    | (b.includes('[DONE]') ? MARK_DONE : 0) | (hex && /[0-9a-f]{16}/.test(b.toString('latin1')) ? MARK_HEX_RUN : 0);
+  for (let t = 0; t < 20_000; t++) {
+    let text = '';
+    const len = Math.floor(rnd() * 40);
+    for (let i = 0; i < len; i++) text += rnd() < 0.08 ? markers[Math.floor(rnd() * markers.length)] : alphabet[Math.floor(rnd() * alphabet.length)];
+    const b = Buffer.from(text);
+    for (const hex of [false, true]) assert.is(scanMarks(b, hex), reference(b, hex), `${JSON.stringify(text)} (hex runs: ${hex})`);
+  }
 });
 
 test('a key that is not hex is still scrubbed from every chunk (the hex-run shortcut is for hex keys only)', () => {
