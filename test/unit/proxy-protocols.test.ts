@@ -141,7 +141,12 @@ test('the skipping scan finds exactly what a search for each marker finds, where
   for (let t = 0; t < 20_000; t++) {
     let text = '';
     const len = Math.floor(rnd() * 40);
-    for (let i = 0; i < len; i++) text += rnd() < 0.08 ? markers[Math.floor(rnd() * markers.length)] : alphabet[Math.floor(rnd() * alphabet.length)];
+    for (let i = 0; i < len; i++) {
+      const r = rnd();
+      if (r < 0.08) text += markers[Math.floor(rnd() * markers.length)];
+      else if (r < 0.12) text += Array.from({ length: 12 + Math.floor(rnd() * 9) }, () => '0123456789abcdef'[Math.floor(rnd() * 16)]).join(''); // 12-20 hex
+      else text += alphabet[Math.floor(rnd() * alphabet.length)];
+    }
     const b = Buffer.from(text);
     for (const hex of [false, true]) assert.is(scanMarks(b, hex), reference(b, hex), `${JSON.stringify(text)} (hex runs: ${hex})`);
   }
