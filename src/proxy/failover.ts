@@ -12,7 +12,7 @@ import { ERRORS, type ErrorCode } from '../http/errors';
 import type { Runtime } from '../runtime';
 import { parseJson } from '../upstream/json';
 import type { Upstream } from '../upstream/pool';
-import { scrubBytes, shortReason } from '../upstream/scrub';
+import { matcherFor, scrubBytes, shortReason } from '../upstream/scrub';
 import { Attempt, AttemptPhase, type AttemptHandler, type Outcome } from './attempt';
 import { failureFromNetwork, failureFromResponse, failureInBand } from './classify-response';
 import type { GenerationMemory } from './generation-memory';
@@ -20,6 +20,7 @@ import type { Protocol } from './protocols/protocol';
 import { cancelWait, earliestKey, retryAfterSeconds, waitForKey, type KeyWait } from './key-wait';
 import type { AttemptClass, ProxyMetrics } from './proxy-metrics';
 import { usageFields, type AttemptSummary, type RequestDoneHook, type RequestOutcome, type RequestSummary } from './request-summary';
+import { MARK_ERROR, MARK_HEX_RUN, MARK_USAGE, scanMarks } from './sse-frames';
 import { SseRelay, Verdict } from './sse-relay';
 import { readUsage, type Usage } from './usage';
 
@@ -49,7 +50,6 @@ export interface ClientRequest {
 
 const kExchange = Symbol('orp.exchange');
 type Res = ServerResponse & { [kExchange]?: Exchange };
-const ERROR_KEY = Buffer.from('"error"');
 const GEN_KEY = Buffer.from('"id":"gen-');
 
 interface Answer { status: number; headers: IncomingHttpHeaders; body: Buffer }
@@ -134,16 +134,17 @@ export class Exchange implements AttemptHandler {
     const now = this.ctx.rt.projection.now();
     switch (o.kind) {
       case 'ok': {
-        if (o.body.indexOf(ERROR_KEY) !== -1) {
+        const marks = scanMarks(o.body, matcherFor(a.secret).hex); // one look at the answer for all of these
+        if (marks & MARK_ERROR) {
           const err = this.req.protocol.inBand(parseJson(o.body));
           if (err !== null) return this.judge(a, failureInBand(err, a.secret, now), false, false, o);
         }
         const gen = o.headers['x-generation-id'];
-        this.used(a, readUsage(o.body), typeof gen === 'string' ? gen : genIdIn(o.body));
+        this.used(a, marks & MARK_USAGE ? readUsage(o.body) : null, typeof gen === 'string' ? gen : genIdIn(o.body));
         // Comments from an earlier try already opened an event stream: a JSON answer cannot follow.
         if (this.relay?.committed) return this.endStream('the upstream answered a stream request with a non-stream answer', 'upstream_error', 'upstream_error');
         this.outcome = 'success';
-        return this.sendUpstream(o.status, o.headers['content-type'], gen, o.body, a.secret);
+        return this.sendUpstream(o.status, o.headers['content-type'], gen, o.body, a.secret, (marks & MARK_HEX_RUN) !== 0);
       }
       case 'streamed':
         this.used(a, this.relay?.usage ?? null, this.relay?.generationId ?? null);
@@ -297,10 +298,11 @@ export class Exchange implements AttemptHandler {
   }
 
   /** The upstream's own answer, as it came (minus any echo of the key). */
-  private sendUpstream(status: number, contentType: string | string[] | undefined, generationId: string | string[] | undefined, body: Buffer, secret: string): void {
+  /** `hexRun`: whether the body has a 16-long hex run (scanMarks), where an echo of a hex key would be. */
+  private sendUpstream(status: number, contentType: string | string[] | undefined, generationId: string | string[] | undefined, body: Buffer, secret: string, hexRun?: boolean): void {
     this.finish();
     this.sentAt = performance.now();
-    const out = scrubBytes(body, secret);
+    const out = scrubBytes(body, secret, hexRun);
     const ct = typeof contentType === 'string' ? contentType : 'application/json';
     const headers = ['content-type', ct, 'content-length', String(out.length)];
     if (typeof generationId === 'string') headers.push('x-generation-id', generationId);

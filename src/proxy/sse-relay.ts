@@ -276,8 +276,7 @@ export class SseRelay {
     if (this.ended) return;
     if (this.state === RelayState.Idle) this.commit();
     const m = this.matcher;
-    const look = m !== null && !m.empty && (marks === -1 || !m.hex || (marks & MARK_HEX_RUN) !== 0);
-    const out = look && m.foundIn(buf) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
+    const out = m !== null && m.foundIn(buf, marks === -1 ? undefined : (marks & MARK_HEX_RUN) !== 0) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
     if (!this.res.write(out)) this.needsDrain = true;
     const n = out.length;
     this.eventOpen = !(out[n - 1] === NL && (n === 1 || out[n - 2] === NL || (out[n - 2] === CR && out[n - 3] === NL)));

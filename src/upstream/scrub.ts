@@ -35,11 +35,12 @@ export class SecretMatcher {
     this.hex = this.windows.length > 0 && this.windows.every((w) => w.length >= WINDOW) && /^[0-9a-f]+$/.test(c);
   }
 
-  /** Whether there is anything to look for at all (secrets shorter than 8 characters are not scrubbed). */
-  get empty(): boolean { return this.windows.length === 0; }
-
-  /** The cheap check for the hot path: does `buf` contain any part of the secret worth removing? */
-  foundIn(buf: Buffer): boolean {
+  /**
+   * The cheap check for the hot path: does `buf` contain any part of the secret worth removing?
+   * `hexRun`: whether the caller saw a 16-long hex run in `buf` (then a hex secret is looked for only when it did).
+   */
+  foundIn(buf: Buffer, hexRun?: boolean): boolean {
+    if (hexRun === false && this.hex) return false;
     for (const w of this.windows) if (buf.indexOf(w) !== -1) return true;
     return false;
   }
@@ -84,10 +85,10 @@ export function matcherFor(secret: string): SecretMatcher {
   return m;
 }
 
-/** `buf` without any echo of `secret`: the same Buffer when there is none (the usual case). */
-export function scrubBytes(buf: Buffer, secret: string): Buffer {
+/** `buf` without any echo of `secret`: the same Buffer when there is none (the usual case). `hexRun`: as for foundIn. */
+export function scrubBytes(buf: Buffer, secret: string, hexRun?: boolean): Buffer {
   const m = matcherFor(secret);
-  return m.foundIn(buf) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
+  return m.foundIn(buf, hexRun) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
 }
 
 export function scrub(text: string, secrets: readonly (string | undefined)[] = []): string {
