@@ -79,7 +79,9 @@ export class RequestLogStore {
         if (t.broken === null) throw err; // the database refused the batch: the writer counts it
       }
     }
-    if (t !== null && t.broken !== null && !this.lostTold) { // gone: this batch and the next are written here
+    // Gone: this batch and the next are written here (a thread that died between its commit and its
+    // reply leaves that batch written twice; the request log is not the source of truth for anything).
+    if (t !== null && t.broken !== null && !this.lostTold) {
       this.lostTold = true;
       this.threadLost(t.broken);
     }
