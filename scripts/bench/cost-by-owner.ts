@@ -10,15 +10,11 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { load as runLoad } from './load';
-import { spawnService, waitForOutput } from './procs';
-import { startMock, startProxy, stopProxy } from './proxy';
-import { STREAM_BODY } from './streams';
+import { BODIES, startBareRelay, startMock, startProxy, stopProxy, type Mode } from './proxy';
 import { argNumber, argValue, fmt, machine } from './stats';
 
-const ROOT = resolve(__dirname, '../..');
-const BODIES = { json: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you?' }] }), sse: STREAM_BODY };
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: Node[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
@@ -36,7 +32,7 @@ function packageOf(leaf: Node): string {
 }
 
 async function main(): Promise<void> {
-  const mode = (argValue('mode') ?? 'sse') as keyof typeof BODIES;
+  const mode = (argValue('mode') ?? 'sse') as Mode;
   const target = argValue('target') ?? 'proxy';
   const seconds = argNumber('seconds', 6);
   const entry = argValue('entry');
@@ -47,9 +43,9 @@ async function main(): Promise<void> {
     let origin: string;
     let stop: () => Promise<unknown>;
     if (target === 'bare') {
-      const svc = spawnService('bare relay', [...nodeArgs, '-r', 'tsx/cjs', 'scripts/bench/bare-relay.ts', '--upstream', mock.url, '--key', 'k1'], {}, ROOT);
-      origin = (await waitForOutput(svc, /listening: (http:\/\/127\.0\.0\.1:\d+)/, 20_000))[1];
-      stop = () => svc.stop();
+      const b = await startBareRelay(mock.url, nodeArgs);
+      origin = b.origin;
+      stop = () => b.svc.stop();
     } else {
       const px = await startProxy(mock.url, { dist: true, nodeArgs, ...(entry ? { entry: [entry] } : {}) });
       origin = px.origin;

@@ -8,25 +8,19 @@
  *   npm run build && npx tsx scripts/bench/heap-per-request.ts [--seconds N (6)] [--modes json,sse]
  *     [--also NAME=FILE,…]: further proxy builds as targets (e.g. before=/tmp/before/dist/src/main.js)
  */
-import { resolve } from 'node:path';
 import { load as runLoad } from './load';
-import { cpuMs, spawnService, waitForOutput, type Service } from './procs';
-import { startMock, startProxy, stopProxy } from './proxy';
-import { STREAM_BODY } from './streams';
+import { cpuMs, type Service } from './procs';
+import { BODIES, startBareRelay, startMock, startProxy, stopProxy, type Mode } from './proxy';
 import { argNumber, argValue, fmt, load, machine, table } from './stats';
 
-const ROOT = resolve(__dirname, '../..');
-const BODIES = { json: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you?' }] }), sse: STREAM_BODY };
-type Mode = keyof typeof BODIES;
 const GC_ARGS = ['--trace-gc-nvp'];
 
 interface Started { origin: string; svc: Service; stop: () => Promise<unknown> }
 
 async function startTarget(name: string, file: string | null, upstream: string): Promise<Started> {
   if (name === 'bare') {
-    const svc = spawnService('bare relay', [...GC_ARGS, '-r', 'tsx/cjs', 'scripts/bench/bare-relay.ts', '--upstream', upstream, '--key', 'k1'], {}, ROOT);
-    const m = await waitForOutput(svc, /listening: (http:\/\/127\.0\.0\.1:\d+)/, 20_000);
-    return { origin: m[1], svc, stop: () => svc.stop() };
+    const b = await startBareRelay(upstream, GC_ARGS);
+    return { ...b, stop: () => b.svc.stop() };
   }
   const px = await startProxy(upstream, { dist: true, nodeArgs: GC_ARGS, ...(file ? { entry: [file] } : {}) });
   return { origin: px.origin, svc: px.svc, stop: () => stopProxy(px) };

@@ -20,12 +20,22 @@ import { summarise, type ProfileSummary } from './cpu-profile';
 import { load as runLoad, type LoadResult } from './load';
 import { Inspector } from './inspector';
 import { cpuMs, freePort, rssBytes, spawnService, waitForHttp, waitForOutput, type Service } from './procs';
-import { openMany, sequentialFirstData, type StreamTarget } from './streams';
+import { openMany, sequentialFirstData, STREAM_BODY, type StreamTarget } from './streams';
 import { argNumber, argValue, Deadline, fmt, load, machine, median } from './stats';
 import { printProxyReport, type Cpu, type ProxyReport, type LoadPair, type StreamsReport } from './proxy-report';
 
 const ROOT = resolve(__dirname, '../..');
 const BODY = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you?' }] });
+/** The chat request every load sends, JSON or streamed. */
+export const BODIES = { json: BODY, sse: STREAM_BODY } as const;
+export type Mode = keyof typeof BODIES;
+
+/** The bare node:http + undici relay (bare-relay.ts) the proxy is measured against, in its own process. */
+export async function startBareRelay(upstream: string, nodeArgs: string[] = []): Promise<{ origin: string; svc: Service }> {
+  const svc = spawnService('bare relay', [...nodeArgs, '-r', 'tsx/cjs', 'scripts/bench/bare-relay.ts', '--upstream', upstream, '--key', 'k1'], {}, ROOT);
+  const m = await waitForOutput(svc, /listening: (http:\/\/127\.0\.0\.1:\d+)/, 20_000);
+  return { origin: m[1], svc };
+}
 const KEYS = 'k1:1,k2:3';
 const say = (s: string) => console.log(s);
 

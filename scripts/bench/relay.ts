@@ -16,19 +16,14 @@
  */
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Pool } from 'undici';
 import { summarise, type ProfileSummary } from './cpu-profile';
 import { load as runLoad, type LoadResult } from './load';
-import { cpuMs, spawnService, waitForOutput, waitForQuiet, type Service } from './procs';
-import { proxyEntry, startMock, startProxy, stopProxy, type Proxy, type Upstream } from './proxy';
-import { STREAM_BODY } from './streams';
+import { cpuMs, waitForQuiet, type Service } from './procs';
+import { BODIES, proxyEntry, startBareRelay, startMock, startProxy, stopProxy, type Mode, type Proxy, type Upstream } from './proxy';
 import { argNumber, argValue, Deadline, fmt, load, machine, median, table } from './stats';
 
-const ROOT = resolve(__dirname, '../..');
-const JSON_BODY = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello, how are you?' }] });
-const BODIES = { json: JSON_BODY, sse: STREAM_BODY } as const;
-type Mode = keyof typeof BODIES;
 const say = (s: string) => console.log(s);
 
 type Name = string; // 'bare', 'proxy', or a name given with --also
@@ -36,9 +31,7 @@ interface Target { name: Name; origin: string; svc: Service }
 interface Run { round: number; mode: Mode; target: Name; load: LoadResult; relayUs: number; mockUs: number; relayCore: number }
 
 async function startBare(upstream: string, nodeArgs: string[] = []): Promise<Target> {
-  const svc = spawnService('bare relay', [...nodeArgs, '-r', 'tsx/cjs', 'scripts/bench/bare-relay.ts', '--upstream', upstream, '--key', 'k1'], {}, ROOT);
-  const m = await waitForOutput(svc, /listening: (http:\/\/127\.0\.0\.1:\d+)/, 20_000);
-  return { name: 'bare', origin: m[1], svc };
+  return { name: 'bare', ...(await startBareRelay(upstream, nodeArgs)) };
 }
 
 /** Both targets must give a whole answer in both modes before anything is measured. */

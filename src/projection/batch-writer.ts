@@ -30,10 +30,10 @@ export interface BatchWriterOptions<T> {
   /** At most this many items per write; a flush writes as many batches as it takes. */
   maxBatch?: number;
   /**
-   * Flush at once when this many items are buffered, not only when the timer fires: under load the
-   * items then wait milliseconds, not flushMs, and die young instead of filling the old heap.
+   * Write a full batch (maxBatch items) at once, not only when the timer fires: under load the items
+   * then wait milliseconds, not flushMs, and die young instead of filling the old heap.
    */
-  flushAt?: number;
+  writeFullBatches?: boolean;
   /** Whether a pending flush may keep the process alive (it must, when what is buffered has been acknowledged). */
   keepAlive?: boolean;
   /** A write failed; its batch is back in the buffer. */
@@ -52,7 +52,7 @@ export class BatchWriter<T> {
     this.buffer.add(item);
     if (this.stopped) return;
     if (this.timer === null) this.arm(this.o.flushMs);
-    else if (this.buffer.size === this.o.flushAt) {
+    else if (this.o.writeFullBatches && this.buffer.size === this.o.maxBatch) {
       this.disarm();
       this.arm(0);
     }

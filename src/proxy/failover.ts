@@ -12,7 +12,8 @@ import { ERRORS, type ErrorCode } from '../http/errors';
 import type { Runtime } from '../runtime';
 import { parseJson } from '../upstream/json';
 import type { Upstream } from '../upstream/pool';
-import { matcherFor, scrubBytes, shortReason } from '../upstream/scrub';
+import { scrubBytes, shortReason } from '../upstream/scrub';
+import { MARK_ERROR, MARK_USAGE, scanMarks } from './answer-marks';
 import { Attempt, AttemptPhase, type AttemptHandler, type Outcome } from './attempt';
 import { failureFromNetwork, failureFromResponse, failureInBand } from './classify-response';
 import type { GenerationMemory } from './generation-memory';
@@ -20,7 +21,6 @@ import type { Protocol } from './protocols/protocol';
 import { cancelWait, earliestKey, retryAfterSeconds, waitForKey, type KeyWait } from './key-wait';
 import type { AttemptClass, ProxyMetrics } from './proxy-metrics';
 import { usageFields, type AttemptSummary, type RequestDoneHook, type RequestOutcome, type RequestSummary } from './request-summary';
-import { MARK_ERROR, MARK_HEX_RUN, MARK_USAGE, scanMarks } from './sse-frames';
 import { SseRelay, Verdict } from './sse-relay';
 import { readUsage, type Usage } from './usage';
 
@@ -134,7 +134,7 @@ export class Exchange implements AttemptHandler {
     const now = this.ctx.rt.projection.now();
     switch (o.kind) {
       case 'ok': {
-        const marks = scanMarks(o.body, matcherFor(a.secret).hex); // one look at the answer for all of these
+        const marks = scanMarks(o.body); // one look at the answer for the error and the usage
         if (marks & MARK_ERROR) {
           const err = this.req.protocol.inBand(parseJson(o.body));
           if (err !== null) return this.judge(a, failureInBand(err, a.secret, now), false, false, o);
@@ -144,7 +144,7 @@ export class Exchange implements AttemptHandler {
         // Comments from an earlier try already opened an event stream: a JSON answer cannot follow.
         if (this.relay?.committed) return this.endStream('the upstream answered a stream request with a non-stream answer', 'upstream_error', 'upstream_error');
         this.outcome = 'success';
-        return this.sendUpstream(o.status, o.headers['content-type'], gen, o.body, a.secret, (marks & MARK_HEX_RUN) !== 0);
+        return this.sendUpstream(o.status, o.headers['content-type'], gen, o.body, a.secret);
       }
       case 'streamed':
         this.used(a, this.relay?.usage ?? null, this.relay?.generationId ?? null);
@@ -298,11 +298,10 @@ export class Exchange implements AttemptHandler {
   }
 
   /** The upstream's own answer, as it came (minus any echo of the key). */
-  /** `hexRun`: whether the body has a 16-long hex run (scanMarks), where an echo of a hex key would be. */
-  private sendUpstream(status: number, contentType: string | string[] | undefined, generationId: string | string[] | undefined, body: Buffer, secret: string, hexRun?: boolean): void {
+  private sendUpstream(status: number, contentType: string | string[] | undefined, generationId: string | string[] | undefined, body: Buffer, secret: string): void {
     this.finish();
     this.sentAt = performance.now();
-    const out = scrubBytes(body, secret, hexRun);
+    const out = scrubBytes(body, secret);
     const ct = typeof contentType === 'string' ? contentType : 'application/json';
     const headers = ['content-type', ct, 'content-length', String(out.length)];
     if (typeof generationId === 'string') headers.push('x-generation-id', generationId);

@@ -16,67 +16,6 @@ export function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
   return true;
 }
 
-/** What `scanMarks` found in a chunk: where it is, the relay looks closer; where not, it does nothing. */
-export const MARK_USAGE = 1; // "usage"
-export const MARK_ERROR = 2; // "error"
-export const MARK_DONE = 4; // [DONE]
-export const MARK_HEX_RUN = 8; // 16 or more of [0-9a-f] in a row: where a hex key's echo would be
-
-/**
- * Looks at a chunk for everything the relay looks for in every chunk. Searching for each with
- * Buffer#indexOf was four to eight calls into C++ per chunk (~5 % of the proxy's busy time under SSE
- * load, BENCHMARKS.md run I); this stays in optimised JavaScript and skips: a Horspool skip over the
- * three markers reads about one byte in four of ordinary JSON, and `hexRuns` (only worth it when the
- * attempt's key is hex, as OpenRouter's are) probes every 16th byte for a run of 16.
- */
-export function scanMarks(buf: Buffer, hexRuns: boolean): number {
-  return markers(buf) | (hexRuns && hasHexRun(buf) ? MARK_HEX_RUN : 0);
-}
-
-/** How far the window may move on when its last (6th) byte is this one: no marker starts in between. */
-const SKIP = new Uint8Array(256).fill(6);
-for (const p of ['"usage', '"error', '[DONE']) for (let j = 0; j < 5; j++) SKIP[p.charCodeAt(j)] = Math.min(SKIP[p.charCodeAt(j)], 5 - j);
-
-function markers(buf: Buffer): number {
-  let marks = 0;
-  const n = buf.length;
-  for (let i = 0; i + 6 <= n; i += SKIP[buf[i + 5]]) marks |= markAt(buf, i, n);
-  return marks;
-}
-
-const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
-
-/** 16 or more of [0-9a-f] in a row. Any such run holds one of the probed bytes, 16 apart. */
-function hasHexRun(buf: Buffer): boolean {
-  const n = buf.length;
-  for (let i = 15; i < n;) {
-    if (!isHex(buf[i])) { i += 16; continue; }
-    let start = i;
-    while (start > 0 && i - start < 15 && isHex(buf[start - 1])) start--;
-    let end = i;
-    while (end + 1 < n && end - start < 15 && isHex(buf[end + 1])) end++;
-    if (end - start + 1 >= 16) return true;
-    i = end + 16; // a run past this one starts at end + 2 or later, so it holds end + 16
-  }
-  return false;
-}
-
-/** The marker starting at `i`, or 0. */
-function markAt(buf: Buffer, i: number, n: number): number {
-  const c = buf[i];
-  if (c === 34) { // "
-    if (i + 7 > n) return 0;
-    const d = buf[i + 1];
-    if (d === 117) return buf[i + 2] === 115 && buf[i + 3] === 97 && buf[i + 4] === 103 && buf[i + 5] === 101 && buf[i + 6] === 34 ? MARK_USAGE : 0;
-    if (d === 101) return buf[i + 2] === 114 && buf[i + 3] === 114 && buf[i + 4] === 111 && buf[i + 5] === 114 && buf[i + 6] === 34 ? MARK_ERROR : 0;
-    return 0;
-  }
-  if (c === 91) { // [
-    return i + 6 <= n && buf[i + 1] === 68 && buf[i + 2] === 79 && buf[i + 3] === 78 && buf[i + 4] === 69 && buf[i + 5] === 93 ? MARK_DONE : 0;
-  }
-  return 0;
-}
-
 /** Offset of the first line starting with `data:`, or -1. `buf` starts at a line start. */
 export function firstDataLine(buf: Buffer): number {
   for (let p = buf.indexOf(DATA); p !== -1; p = buf.indexOf(DATA, p + 1)) {

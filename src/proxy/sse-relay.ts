@@ -10,9 +10,8 @@ import { parseJson } from '../upstream/json';
 import { chatInBand, type InBandError } from './classify-response';
 import { chatStream } from './protocols/chat';
 import type { StreamRules } from './protocols/protocol';
-import {
-  DATA, dataText, eventEnd, firstDataLine, isDoneIn, lastEventEnd, MARK_DONE, MARK_ERROR, MARK_HEX_RUN, MARK_USAGE, readEvent, scanMarks, startsWith,
-} from './sse-frames';
+import { MARK_DONE, MARK_ERROR, MARK_USAGE, scanMarks } from './answer-marks';
+import { DATA, dataText, eventEnd, firstDataLine, isDoneIn, lastEventEnd, readEvent, startsWith } from './sse-frames';
 import { readUsage, type Usage } from './usage';
 
 const NL = 10;
@@ -173,7 +172,7 @@ export class SseRelay {
   }
 
   private relayLines(buf: Buffer): Verdict {
-    const marks = scanMarks(buf, this.matcher !== null && this.matcher.hex);
+    const marks = scanMarks(buf);
     if (marks & MARK_USAGE) {
       const u = readUsage(buf);
       if (u) this.usage = u;
@@ -195,7 +194,7 @@ export class SseRelay {
       return Verdict.ErrorRelayed;
     }
     if (!this.doneSeen && marks & MARK_DONE && isDoneIn(buf)) this.attempt = AttemptStream.Done;
-    this.write(buf, marks);
+    this.write(buf);
     return Verdict.Go;
   }
 
@@ -271,12 +270,11 @@ export class SseRelay {
     return this.partialLength > MAX_LINE ? Verdict.LineTooLong : Verdict.Go;
   }
 
-  /** `marks`: what scanMarks found in `buf`, when the caller scanned it (then a hex key is looked for only where a hex run is). */
-  private write(buf: Buffer, marks = -1): void {
+  private write(buf: Buffer): void {
     if (this.ended) return;
     if (this.state === RelayState.Idle) this.commit();
     const m = this.matcher;
-    const out = m !== null && m.foundIn(buf, marks === -1 ? undefined : (marks & MARK_HEX_RUN) !== 0) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
+    const out = m !== null && m.foundIn(buf) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
     if (!this.res.write(out)) this.needsDrain = true;
     const n = out.length;
     this.eventOpen = !(out[n - 1] === NL && (n === 1 || out[n - 2] === NL || (out[n - 2] === CR && out[n - 3] === NL)));

@@ -21,7 +21,7 @@ export class RequestLogWriter {
   onWritten: (batch: readonly RequestSummary[]) => void = () => undefined;
 
   constructor(private readonly store: RequestLogStore, private readonly log: Log, private readonly o: WriterOptions) {
-    this.batches = new BatchWriter(this.queue, { write: (batch) => this.write(batch), flushMs: o.flushMs, maxBatch: o.batch ?? 500, flushAt: o.batch ?? 500 });
+    this.batches = new BatchWriter(this.queue, { write: (batch) => this.write(batch), flushMs: o.flushMs, maxBatch: o.batch ?? 500, writeFullBatches: true });
   }
 
   push(s: RequestSummary): void {

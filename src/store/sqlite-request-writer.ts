@@ -15,6 +15,7 @@ export class SqliteRequestWriter {
   private readonly pending = new Map<number, Pending>();
   private readonly ready: Promise<void>;
   private nextId = 1;
+  private writing = 0; // writes not yet settled
   broken: Error | null = null;
 
   constructor(file: string) {
@@ -24,7 +25,6 @@ export class SqliteRequestWriter {
     this.worker = entry.endsWith('.ts')
       ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, workerData: { file } })
       : new Worker(entry, { workerData: { file } });
-    this.worker.unref(); // never what keeps the process alive: the writer's final flush waits for its batch
     this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
     this.ready.catch(() => undefined);
     this.worker.on('message', (r: BatchReply) => {
@@ -36,22 +36,32 @@ export class SqliteRequestWriter {
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the request log's writer thread exited (code ${code})`)));
+    // Idle, the thread does not keep the process alive; a batch in flight does (see write). After the
+    // 'message' listener: adding one refs the port again.
+    this.worker.unref();
   }
 
   /** Resolves once the batch is committed; rejects when the database refused it or the thread is gone. */
   async write(batch: readonly RequestSummary[]): Promise<void> {
     if (this.broken) throw this.broken;
-    await this.ready;
-    const id = this.nextId++;
-    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    const encoded = encodeBatch(batch);
-    this.worker.postMessage({ id, batch: encoded } satisfies BatchMessage, [encoded.numbers.buffer as ArrayBuffer]);
-    return done;
+    // While a batch is on its way the process must not exit (the final flush at shutdown waits here).
+    if (this.writing++ === 0) this.worker.ref();
+    try {
+      await this.ready;
+      const id = this.nextId++;
+      const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      const encoded = encodeBatch(batch);
+      this.worker.postMessage({ id, batch: encoded } satisfies BatchMessage, [encoded.numbers.buffer as ArrayBuffer]);
+      await done;
+    } finally {
+      if (--this.writing === 0) this.worker.unref();
+    }
   }
 
   async close(): Promise<void> {
     if (this.broken) return;
     this.broken = new Error('the request log\'s writer thread is closed');
+    this.worker.ref(); // an unref'd thread's exit would not keep the process alive until it is awaited here
     await this.worker.terminate();
   }
 

@@ -20,8 +20,8 @@ export class SecretMatcher {
   /** The secret's body (without `sk-or-v1-`), which is what every echo of it contains. */
   private readonly core: string;
   private readonly windows: Buffer[];
-  /** Every window is lowercase hex (OpenRouter's keys are): a chunk without a 16-long hex run holds none. */
-  readonly hex: boolean;
+  /** Every window is lowercase hex (OpenRouter's keys are): bytes without a 16-long hex run hold none. */
+  private readonly hex: boolean;
 
   constructor(readonly secret: string) {
     this.core = secret.startsWith(OR_PREFIX) ? secret.slice(OR_PREFIX.length) : secret;
@@ -36,11 +36,12 @@ export class SecretMatcher {
   }
 
   /**
-   * The cheap check for the hot path: does `buf` contain any part of the secret worth removing?
-   * `hexRun`: whether the caller saw a 16-long hex run in `buf` (then a hex secret is looked for only when it did).
+   * The cheap check for the hot path: does `buf` contain any part of the secret worth removing? A hex
+   * secret's windows are searched for (one Buffer#indexOf each) only where a hex run is, which a probe
+   * of every 16th byte finds; most chunks have none.
    */
-  foundIn(buf: Buffer, hexRun?: boolean): boolean {
-    if (hexRun === false && this.hex) return false;
+  foundIn(buf: Buffer): boolean {
+    if (this.hex && !hasHexRun(buf)) return false;
     for (const w of this.windows) if (buf.indexOf(w) !== -1) return true;
     return false;
   }
@@ -85,10 +86,27 @@ export function matcherFor(secret: string): SecretMatcher {
   return m;
 }
 
-/** `buf` without any echo of `secret`: the same Buffer when there is none (the usual case). `hexRun`: as for foundIn. */
-export function scrubBytes(buf: Buffer, secret: string, hexRun?: boolean): Buffer {
+/** `buf` without any echo of `secret`: the same Buffer when there is none (the usual case). */
+export function scrubBytes(buf: Buffer, secret: string): Buffer {
   const m = matcherFor(secret);
-  return m.foundIn(buf, hexRun) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
+  return m.foundIn(buf) ? Buffer.from(m.redact(buf.toString('utf8'))) : buf;
+}
+
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+
+/** 16 or more of [0-9a-f] in a row. Any such run holds one of the probed bytes, 16 apart. */
+export function hasHexRun(buf: Buffer): boolean {
+  const n = buf.length;
+  for (let i = WINDOW - 1; i < n;) {
+    if (!isHex(buf[i])) { i += WINDOW; continue; }
+    let start = i;
+    while (start > 0 && i - start < WINDOW - 1 && isHex(buf[start - 1])) start--;
+    let end = i;
+    while (end + 1 < n && end - start < WINDOW - 1 && isHex(buf[end + 1])) end++;
+    if (end - start + 1 >= WINDOW) return true;
+    i = end + WINDOW; // a run past this one starts at end + 2 or later, so it holds end + 16
+  }
+  return false;
 }
 
 export function scrub(text: string, secrets: readonly (string | undefined)[] = []): string {

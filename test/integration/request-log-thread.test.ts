@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { holdTransaction } from '../helpers/open-transaction';
 import { openDatabase, type Database } from '../../src/store/database';
 import { EventStore } from '../../src/store/event-store';
 import type { NewEvent } from '../../src/events/types';
@@ -81,13 +83,42 @@ test('when the thread is gone, batches are written on the main thread and the lo
   } finally { await store.close(); await done(); }
 });
 
-test(':memory: has one connection: its batches are written in this thread', async () => {
+test('a process that has nothing left but a batch on its way waits for it: no row is lost at exit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orp-rl-exit-'));
+  try {
+    const file = join(dir, 'k.db');
+    const code = `
+      const { openDatabase } = require(${JSON.stringify(join(__dirname, '../../src/store/database'))});
+      const { RequestLogStore } = require(${JSON.stringify(join(__dirname, '../../src/store/request-log-store'))});
+      const row = (i) => ({ at: ${T0} + i, route: '/v1/chat/completions', model: 'a/one', stream: false, status: 200, outcome: 'ok', attempts: 1,
+        key_id: 'k1', keys_tried: [{ id: 'k1', outcome: 'ok' }], latency_ms: 1, ttfb_ms: null, input_tokens: 0, output_tokens: 0, cost: null, client: '' });
+      openDatabase({ dbType: 'sqlite', sqlitePath: ${JSON.stringify(file)}, mysql: { host: '', port: 0, database: '', user: '', password: '' } }).then(async (db) => {
+        await db.knex.destroy(); // nothing of the main thread stays open: only the batch below
+        void new RequestLogStore(db).insert(Array.from({ length: 500 }, (_, i) => row(i)));
+      });`;
+    const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', code], { cwd: join(__dirname, '../..'), encoding: 'utf8', timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const db = await openDatabase({ dbType: 'sqlite', sqlitePath: file, mysql: NO_MYSQL });
+    try { assert.is(await count(db, 'request_log'), 500); } finally { await db.knex.destroy(); }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test(':memory: has one connection: its batches are written in this thread, after an open transaction', async () => {
   const db = await openDatabase({ dbType: 'sqlite', sqlitePath: ':memory:', mysql: NO_MYSQL });
   const store = new RequestLogStore(db);
   try {
     await store.insert([summary(1)]);
     assert.not.ok(store.offThread);
     assert.is(await count(db, 'request_log'), 1);
+    const { release, done: trx } = await holdTransaction(db.knex);
+    let done = false;
+    const written = store.insert([summary(2)]).then(() => { done = true; });
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    const waited = !done;
+    release();
+    await Promise.all([trx, written]);
+    assert.ok(waited, 'on the one connection the batch waits for the open transaction');
+    assert.is(await count(db, 'request_log'), 2);
   } finally { await store.close(); await db.knex.destroy(); }
 });
 

@@ -4,14 +4,14 @@ import { BatchWriter, ListBuffer } from '../../src/projection/batch-writer';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function setup(o: { maxBatch?: number; flushMs?: number; retryMs?: number; flushAt?: number } = {}) {
+function setup(o: { maxBatch?: number; flushMs?: number; retryMs?: number; writeFullBatches?: boolean } = {}) {
   const buffer = new ListBuffer<number>();
   const written: number[][] = [];
   const failures: string[] = [];
   let refuse = 0;
   const w = new BatchWriter(buffer, {
     write: async (batch) => { if (refuse > 0) { refuse--; throw new Error('down'); } written.push(batch); },
-    flushMs: o.flushMs ?? 1e9, retryMs: o.retryMs ?? 1e9, maxBatch: o.maxBatch, flushAt: o.flushAt,
+    flushMs: o.flushMs ?? 1e9, retryMs: o.retryMs ?? 1e9, maxBatch: o.maxBatch, writeFullBatches: o.writeFullBatches,
     failed: (err) => { failures.push((err as Error).message); },
   });
   return { buffer, w, written, failures, refuse: (n: number) => { refuse = n; } };
@@ -34,11 +34,11 @@ test('the first item arms the flush timer', async () => {
 });
 
 test('a full batch is written at once, without waiting for the timer', async () => {
-  const s = setup({ flushMs: 1e9, maxBatch: 3, flushAt: 3 });
+  const s = setup({ flushMs: 1e9, maxBatch: 3, writeFullBatches: true });
   s.w.add(1);
   s.w.add(2);
   await tick(10);
-  assert.equal(s.written, [], 'below flushAt only the (long) timer would write');
+  assert.equal(s.written, [], 'below a full batch only the (long) timer would write');
   s.w.add(3);
   await tick(10);
   assert.equal(s.written, [[1, 2, 3]]);

@@ -15,10 +15,10 @@ import { chatCompletions } from '../../src/proxy/protocols/chat';
 import { messages } from '../../src/proxy/protocols/messages';
 import { responses } from '../../src/proxy/protocols/responses';
 import { seededRandom } from '../../src/domain/weighted-index';
-import { MARK_DONE, MARK_ERROR, MARK_HEX_RUN, MARK_USAGE, scanMarks } from '../../src/proxy/sse-frames';
+import { MARK_DONE, MARK_ERROR, MARK_USAGE, scanMarks } from '../../src/proxy/answer-marks';
 import { RelayState, SseRelay, Verdict } from '../../src/proxy/sse-relay';
 import { readUsage } from '../../src/proxy/usage';
-import { scrub, scrubBytes, SecretMatcher } from '../../src/upstream/scrub';
+import { hasHexRun, scrub, scrubBytes, SecretMatcher } from '../../src/upstream/scrub';
 
 class FakeRes {
   out = '';
@@ -119,25 +119,27 @@ test('every byte to the client is scrubbed of the attempt\'s key: whole, bare he
   assert.is(scrub(`in ${HEX} out`, [KEY]), 'in [redacted] out');
 });
 
-test('one scan of a chunk finds usage, error, [DONE] and hex runs, also at the chunk\'s very end', () => {
-  const m = (t: string, hex = true) => scanMarks(Buffer.from(t), hex);
+test('one scan of a chunk finds usage, error and [DONE], the probe finds hex runs, also at the chunk\'s very end', () => {
+  const m = (t: string) => scanMarks(Buffer.from(t));
+  const hex = (t: string) => hasHexRun(Buffer.from(t));
   assert.is(m('data: {"usage":{}}'), MARK_USAGE);
   assert.is(m('{"error"'), MARK_ERROR, 'the key ends the chunk');
   assert.is(m('data: [DONE]'), MARK_DONE, '[DONE] ends the chunk');
   assert.is(m('{"usag": "errors" [DONE [DON]'), 0, 'near misses are not marks');
-  assert.is(m('x 0123456789abcdef z'), MARK_HEX_RUN, '16 hex characters in a row');
-  assert.is(m('x 0123456789abcde z'), 0, '15 are not a run');
-  assert.is(m('0123456789ABCDEF0'), 0, 'upper case is not the key\'s hex');
-  assert.is(m('a0123456789abcdef', false), 0, 'hex runs only when asked');
-  assert.is(m('"usage" "error" data: [DONE] ffffffffffffffff'), MARK_USAGE | MARK_ERROR | MARK_DONE | MARK_HEX_RUN);
+  assert.is(hex('x 0123456789abcdef z'), true, '16 hex characters in a row');
+  assert.is(hex('x 0123456789abcde z'), false, '15 are not a run');
+  assert.is(hex('0123456789ABCDEF0'), false, 'upper case is not the key\'s hex');
+  assert.is(new SecretMatcher('test-token-0123456789abcdef0123456789ABCDEF').foundIn(Buffer.from('x test-token-01234 y')), true, 'hex runs only matter for a hex key');
+  assert.is(m('"usage" "error" data: [DONE] ffffffffffffffff'), MARK_USAGE | MARK_ERROR | MARK_DONE);
+  assert.is(hex('"usage" "error" data: [DONE] ffffffffffffffff'), true);
 });
 
-test('the skipping scan finds exactly what a search for each marker finds, wherever it sits', () => {
+test('the skipping scan and the hex probe find exactly what a plain search finds, wherever it sits', () => {
   const rnd = seededRandom(99);
   const alphabet = '"usagerro[DONE]x :{}0123456789abcdef';
   const markers = ['"usage"', '"error"', '[DONE]', '"usag', '[DON', '""usage"', '[[DONE]'];
-  const reference = (b: Buffer, hex: boolean) => (b.includes('"usage"') ? MARK_USAGE : 0) | (b.includes('"error"') ? MARK_ERROR : 0)
-    | (b.includes('[DONE]') ? MARK_DONE : 0) | (hex && /[0-9a-f]{16}/.test(b.toString('latin1')) ? MARK_HEX_RUN : 0);
+  const reference = (b: Buffer) => (b.includes('"usage"') ? MARK_USAGE : 0) | (b.includes('"error"') ? MARK_ERROR : 0)
+    | (b.includes('[DONE]') ? MARK_DONE : 0);
   for (let t = 0; t < 20_000; t++) {
     let text = '';
     const len = Math.floor(rnd() * 40);
@@ -148,7 +150,8 @@ test('the skipping scan finds exactly what a search for each marker finds, where
       else text += alphabet[Math.floor(rnd() * alphabet.length)];
     }
     const b = Buffer.from(text);
-    for (const hex of [false, true]) assert.is(scanMarks(b, hex), reference(b, hex), `${JSON.stringify(text)} (hex runs: ${hex})`);
+    assert.is(scanMarks(b), reference(b), JSON.stringify(text));
+    assert.is(hasHexRun(b), /[0-9a-f]{16}/.test(text), `${JSON.stringify(text)}: hex runs`);
   }
 });
 
