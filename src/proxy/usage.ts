@@ -55,12 +55,40 @@ function isJsonSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
-const COST = /^\s*:\s*(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/;
-
-/** The cost after `"cost":` (a decimal, seldom sent: the regex runs only when the name is there). */
+/** The cost after `"cost":` (a JSON decimal such as 0.00042 or 4.2e-05), or null. A scan, not a regex. */
 function costAfter(text: string): number | null {
   const i = text.indexOf('"cost"');
   if (i === -1) return null;
-  const m = COST.exec(text.slice(i + 6, i + 46));
-  return m ? Number(m[1]) : null;
+  let p = i + 6;
+  const end = Math.min(text.length, p + 40);
+  while (p < end && isJsonSpace(text.charCodeAt(p))) p++;
+  if (p >= end || text.charCodeAt(p) !== 58) return null; // ':'
+  p++;
+  while (p < end && isJsonSpace(text.charCodeAt(p))) p++;
+  const from = p;
+  p = digits(text, p, end);
+  if (p === from) return null;
+  if (text.charCodeAt(p) === 46) { // '.'
+    const q = digits(text, p + 1, end);
+    if (q === p + 1) return null;
+    p = q;
+  }
+  const e = text.charCodeAt(p);
+  if (e === 101 || e === 69) { // 'e' | 'E'
+    let q = p + 1;
+    const sign = text.charCodeAt(q);
+    if (sign === 43 || sign === 45) q++; // '+' | '-'
+    const r = digits(text, q, end);
+    if (r > q) p = r; // "1e" alone: the number ends before the e, as the regex read it
+  }
+  return Number(text.slice(from, p));
+}
+
+function digits(text: string, p: number, end: number): number {
+  while (p < end) {
+    const c = text.charCodeAt(p);
+    if (c < 48 || c > 57) break;
+    p++;
+  }
+  return p;
 }

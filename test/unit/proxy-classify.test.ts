@@ -111,6 +111,22 @@ test('usage numbers are read without parsing the body; a null usage is not a usa
   assert.equal(readUsage(Buffer.from('{"usage":{"prompt_tokens":4,"total_tokens":4}}')), { prompt_tokens: 4, completion_tokens: 0, total_tokens: 4 });
 });
 
+test('usage.cost is read as JSON reads it, in every number form OpenRouter sends; a cost that is not a number is left out', () => {
+  for (const cost of [0, 1, 0.00042, 4.2e-5, 1.5e-7, 12.5, 3e7, 0.1234567890123, 1500]) {
+    for (const text of [JSON.stringify(cost), cost.toExponential(), cost.toExponential().toUpperCase(), cost.toExponential().replace('e+', 'e')]) {
+      for (const gap of ['', ' ', ' \n\t ']) {
+        const body = Buffer.from(`{"usage":{"prompt_tokens":1,"completion_tokens":2,"cost"${gap}:${gap}${text},"is_byok":false}}`);
+        assert.is(readUsage(body)?.cost, JSON.parse(text), `${gap === '' ? '' : 'spaced '}${text}`);
+      }
+    }
+  }
+  for (const bad of ['null', '"0.1"', '.5', '-', 'x', '']) {
+    const u = readUsage(Buffer.from(`{"usage":{"prompt_tokens":1,"cost":${bad}}}`));
+    assert.is(u?.prompt_tokens, 1);
+    assert.is(u?.cost, undefined, bad);
+  }
+});
+
 test('the body bytes go upstream unchanged unless the model is missing or empty', () => {
   const raw = Buffer.from('{ "model" : "a/b",  "x": [1, 2.50] }');
   assert.is(upstreamBytes(new ProxyBody(raw, JSON.parse(raw.toString())), 'd/m'), raw);
