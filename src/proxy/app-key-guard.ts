@@ -7,20 +7,17 @@ import type { ErrorCode } from '../http/errors';
 import type { SecretSettings } from '../settings/secret-settings';
 import type { Protocol } from './protocols/protocol';
 
-export { bearerToken } from './protocols/protocol';
-
 export type SendError = (req: FastifyRequest, reply: FastifyReply, code: ErrorCode, message: string) => void;
 
-/** An onRequest hook; answers 401 before any body is read. */
-export function appKeyGuard(secrets: SecretSettings, protocolOf: (req: FastifyRequest) => Protocol, send: SendError) {
-  return function guard(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    if (!secrets.appApiKeySet) return done();
-    const p = protocolOf(req);
-    const key = p.clientKey(req.headers);
-    if (secrets.checkAppApiKey(key)) return done();
-    const message = key === undefined
-      ? `this proxy needs an API key: send ${p.name === 'messages' ? 'x-api-key: <APP_API_KEY> or ' : ''}Authorization: Bearer <APP_API_KEY>`
-      : 'the API key is not valid for this proxy';
-    send(req, reply, 'invalid_api_key', message);
-  };
+/** Answers 401 (and says true) when an APP_API_KEY is set and the request does not carry it. */
+export function refusedWithoutAppKey(secrets: SecretSettings, protocolOf: (req: FastifyRequest) => Protocol, req: FastifyRequest, reply: FastifyReply, send: SendError): boolean {
+  if (!secrets.appApiKeySet) return false;
+  const p = protocolOf(req);
+  const key = p.clientKey(req.headers);
+  if (secrets.checkAppApiKey(key)) return false;
+  const message = key === undefined
+    ? `this proxy needs an API key: send ${p.name === 'messages' ? 'x-api-key: <APP_API_KEY> or ' : ''}Authorization: Bearer <APP_API_KEY>`
+    : 'the API key is not valid for this proxy';
+  send(req, reply, 'invalid_api_key', message);
+  return true;
 }

@@ -22,16 +22,17 @@ function crossSite(req: FastifyRequest): boolean {
   try { return new URL(origin).host !== req.headers.host; } catch { return true; }
 }
 
-export function browserGuard(secrets: SecretSettings, send: SendError) {
-  return function guard(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    const type = req.headers['content-type'];
-    // The exact type every SDK sends is checked without the regex (it runs on every proxied request).
-    if (req.method === 'POST' && type !== 'application/json' && hasBody(req) && !JSON_TYPE.test(type ?? '')) {
-      return send(req, reply, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
-    }
-    if (!secrets.appApiKeySet && crossSite(req)) {
-      return send(req, reply, 'forbidden', 'cross-site browser requests are refused: this proxy has no APP_API_KEY, so a web page could otherwise spend the pool; set APP_API_KEY to allow them');
-    }
-    done();
-  };
+/** Answers 415 or 403 (and says true) when the request is one only a web page would send. */
+export function refusedFromBrowser(secrets: SecretSettings, req: FastifyRequest, reply: FastifyReply, send: SendError): boolean {
+  const type = req.headers['content-type'];
+  // The exact type every SDK sends is checked without the regex (it runs on every proxied request).
+  if (req.method === 'POST' && type !== 'application/json' && hasBody(req) && !JSON_TYPE.test(type ?? '')) {
+    send(req, reply, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+    return true;
+  }
+  if (!secrets.appApiKeySet && crossSite(req)) {
+    send(req, reply, 'forbidden', 'cross-site browser requests are refused: this proxy has no APP_API_KEY, so a web page could otherwise spend the pool; set APP_API_KEY to allow them');
+    return true;
+  }
+  return false;
 }

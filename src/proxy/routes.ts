@@ -6,9 +6,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, apiErrorOf, ERRORS, type ErrorCode } from '../http/errors';
 import type { Runtime } from '../runtime';
 import { closeUpstream, upstreamFor } from '../upstream/pool';
-import { appKeyGuard, type SendError } from './app-key-guard';
+import { refusedWithoutAppKey, type SendError } from './app-key-guard';
 import { proxyBody, upstreamBytes, useProxyBodyParser } from './body';
-import { browserGuard } from './browser-guard';
+import { refusedFromBrowser } from './browser-guard';
 import { Exchange, type ProxyContext } from './failover';
 import { GenerationMemory } from './generation-memory';
 import { fetchGeneration } from './generation-route';
@@ -54,8 +54,12 @@ export async function registerProxy(app: FastifyInstance, rt: Runtime, opts: Pro
       if (e.code === 'internal_error' && !(err instanceof ApiError)) rt.log.error({ err }, 'unhandled error');
       send(req, reply, e.code, e.message);
     });
-    scope.addHook('onRequest', browserGuard(rt.secretSettings, send));
-    scope.addHook('onRequest', appKeyGuard(rt.secretSettings, protocolOf, send));
+    // Both guards in one hook, before any body is read: each hook Fastify runs costs a request ~0.3 µs.
+    const secrets = rt.secretSettings;
+    scope.addHook('onRequest', function guard(req, reply, done) {
+      if (refusedFromBrowser(secrets, req, reply, send) || refusedWithoutAppKey(secrets, protocolOf, req, reply, send)) return;
+      done();
+    });
     // Responses are counted by the app-wide onResponse hook (src/http/metrics-route.ts): one hook per request.
     // On close, answers in flight get SHUTDOWN_GRACE_SECONDS to finish; then they end with an error.
     let graceTimer: NodeJS.Timeout | undefined;
