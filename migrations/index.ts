@@ -5,6 +5,7 @@ import * as snapshotVersion from './002-snapshot-version';
 import * as hashedSessions from './003-hashed-sessions';
 import * as requestLog from './004-request-log';
 import * as failedRequestIndexes from './005-failed-request-indexes';
+import * as requestKeyMinutes from './006-request-key-minutes';
 
 const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
   '001-initial': initial,
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '003-hashed-sessions': hashedSessions,
   '004-request-log': requestLog,
   '005-failed-request-indexes': failedRequestIndexes,
+  '006-request-key-minutes': requestKeyMinutes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -14,13 +14,19 @@ export interface RequestRow {
 
 export interface TriedRow { request_id: number; key_id: string; at: number; outcome: string }
 
-/** [minute, outcome, requests, input_tokens, output_tokens, cost] and [minute, bin, n]. */
-export interface Rollups { minutes: [number, string, number, number, number, number][]; bins: [number, number, number][] }
+/** [minute, outcome, requests, input_tokens, output_tokens, cost], [minute, bin, n] and [minute, key_id, outcome, n]. */
+export interface Rollups {
+  minutes: [number, string, number, number, number, number][];
+  bins: [number, number, number][];
+  keys: [number, string, string, number][];
+}
 
 export const MINUTE_COLUMNS = ['minute', 'outcome', 'requests', 'input_tokens', 'output_tokens', 'cost'];
 export const MINUTE_KEYS = ['minute', 'outcome'];
 export const LATENCY_COLUMNS = ['minute', 'bin', 'n'];
 export const LATENCY_KEYS = ['minute', 'bin'];
+export const KEY_MINUTE_COLUMNS = ['minute', 'key_id', 'outcome', 'n'];
+export const KEY_MINUTE_KEYS = ['minute', 'key_id', 'outcome'];
 
 export function requestRow(s: RequestSummary): RequestRow {
   return {
@@ -35,16 +41,20 @@ export function requestRow(s: RequestSummary): RequestRow {
 export function triedRows(s: RequestSummary, requestId: number, out: TriedRow[]): void {
   for (let i = 0; i < s.keys_tried.length; i++) {
     const k = s.keys_tried[i];
-    let repeat = false;
-    for (let j = 0; j < i; j++) if (s.keys_tried[j].id === k.id) { repeat = true; break; }
-    if (!repeat) out.push({ request_id: requestId, key_id: k.id, at: s.at, outcome: k.outcome });
+    if (!repeated(s, i)) out.push({ request_id: requestId, key_id: k.id, at: s.at, outcome: k.outcome });
   }
 }
 
-/** What the batch adds to each minute's counters and latency bins. */
+function repeated(s: RequestSummary, i: number): boolean {
+  for (let j = 0; j < i; j++) if (s.keys_tried[j].id === s.keys_tried[i].id) return true;
+  return false;
+}
+
+/** What the batch adds to each minute's counters, latency bins and per-key attempts (as request_keys holds them). */
 export function rollups(batch: readonly RequestSummary[]): Rollups {
   const minutes = new Map<string, [number, string, number, number, number, number]>();
   const bins = new Map<string, [number, number, number]>();
+  const keys = new Map<string, [number, string, string, number]>();
   for (const s of batch) {
     const minute = s.at - (s.at % MINUTE);
     const mk = `${minute}|${s.outcome}`;
@@ -56,8 +66,16 @@ export function rollups(batch: readonly RequestSummary[]): Rollups {
     let b = bins.get(bk);
     if (!b) bins.set(bk, (b = [minute, bin, 0]));
     b[2]++;
+    for (let i = 0; i < s.keys_tried.length; i++) {
+      if (repeated(s, i)) continue;
+      const t = s.keys_tried[i];
+      const kk = `${minute}|${t.id}|${t.outcome}`;
+      let k = keys.get(kk);
+      if (!k) keys.set(kk, (k = [minute, t.id, t.outcome, 0]));
+      k[3]++;
+    }
   }
-  return { minutes: [...minutes.values()], bins: [...bins.values()] };
+  return { minutes: [...minutes.values()], bins: [...bins.values()], keys: [...keys.values()] };
 }
 
 /** `INSERT … ON CONFLICT/DUPLICATE KEY` that adds the new counts to the stored ones, so writers sum up. */

@@ -5,7 +5,8 @@ import type { Knex } from 'knex';
 import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/entry';
 import type { Database } from './database';
 import {
-  LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, addingUpsert, requestRow, rollups, triedRows, type TriedRow,
+  KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, addingUpsert, requestRow, rollups,
+  triedRows, type TriedRow,
 } from './request-log-rows';
 import { insertSqliteBatch } from './sqlite-request-batch';
 import { SqliteRequestWriter } from './sqlite-request-writer';
@@ -57,9 +58,10 @@ export class RequestLogStore {
         part.forEach((s, j) => triedRows(s, ids[j], tried));
       }
       for (let i = 0; i < tried.length; i += CHUNK * 2) await trx('request_keys').insert(tried.slice(i, i + CHUNK * 2));
-      const { minutes, bins } = rollups(batch);
+      const { minutes, bins, keys } = rollups(batch);
       await upsert(trx, 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, minutes);
       await upsert(trx, 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, bins);
+      await upsert(trx, 'request_key_minutes', KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, keys);
     });
   }
 
@@ -171,18 +173,22 @@ export class RequestLogStore {
     return (rows as Record<string, unknown>[]).map((r) => ({ t: Number(r.t), bin: Number(r.bin), n: Number(r.n) }));
   }
 
-  /** Per key, attempts by outcome since `since`: success rates and requests in the last 24 h. */
+  /**
+   * Per key, attempts by outcome since `since` (from the minute it falls in): success rates and
+   * requests in the last 24 h, from the per-key minutes, not the attempts themselves.
+   */
   async keyOutcomes(since: number): Promise<{ key_id: string; outcome: RequestOutcome; n: number }[]> {
-    const rows = await this.knex('request_keys').where('at', '>=', since).select('key_id', 'outcome').count({ n: '*' }).groupBy('key_id', 'outcome');
+    const rows = await this.knex('request_key_minutes').where('minute', '>=', since - (since % MINUTE))
+      .select('key_id', 'outcome').sum({ n: 'n' }).groupBy('key_id', 'outcome');
     return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), outcome: r.outcome as RequestOutcome, n: Number(r.n) }));
   }
 
-  /** Attempts per key and time bucket since `since`, for the given keys (the key table's trend). */
+  /** Attempts per key and time bucket (whole minutes) since `since`, for the given keys (the key table's trend). */
   async keyTrends(ids: readonly string[], since: number, bucketMs: number): Promise<{ key_id: string; t: number; n: number }[]> {
     if (ids.length === 0) return [];
-    const t = this.knex.raw('(at - (at % ?))', [bucketMs]);
-    const rows = await this.knex('request_keys').whereIn('key_id', ids as string[]).where('at', '>=', since)
-      .select({ key_id: 'key_id', t }).count({ n: '*' }).groupByRaw('1, 2');
+    const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
+    const rows = await this.knex('request_key_minutes').whereIn('key_id', ids as string[]).where('minute', '>=', since - (since % MINUTE))
+      .select({ key_id: 'key_id', t }).sum({ n: 'n' }).groupByRaw('1, 2');
     return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), t: Number(r.t), n: Number(r.n) }));
   }
 
@@ -201,6 +207,7 @@ export class RequestLogStore {
     }
     await this.knex('request_minutes').where('minute', '<', before - (before % MINUTE)).delete();
     await this.knex('request_minute_latency').where('minute', '<', before - (before % MINUTE)).delete();
+    await this.knex('request_key_minutes').where('minute', '<', before - (before % MINUTE)).delete();
     return total;
   }
 

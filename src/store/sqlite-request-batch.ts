@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import type { RequestSummary } from '../request-log/entry';
 import { onSqliteConnection } from './sqlite-connection';
 import {
-  addingUpsert, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, requestRow, rollups, triedRows, type TriedRow,
+  addingUpsert, KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, requestRow, rollups,
+  triedRows, type TriedRow,
 } from './request-log-rows';
 
 type WriteBatch = (batch: readonly RequestSummary[]) => void;
@@ -28,13 +29,15 @@ export function prepareRequestBatch(conn: Sqlite): WriteBatch {
   const tried = conn.prepare('INSERT INTO request_keys (request_id, key_id, at, outcome) VALUES (?, ?, ?, ?)');
   const minute = conn.prepare(addingUpsert('sqlite', 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, 1));
   const latency = conn.prepare(addingUpsert('sqlite', 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, 1));
+  const keyMinute = conn.prepare(addingUpsert('sqlite', 'request_key_minutes', KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, 1));
   const write = conn.transaction((batch: readonly RequestSummary[]) => {
     const keys: TriedRow[] = [];
     for (const r of batch) triedRows(r, Number(insertRequest(request, r).lastInsertRowid), keys);
     for (const t of keys) tried.run(t.request_id, t.key_id, t.at, t.outcome);
-    const { minutes, bins } = rollups(batch);
+    const { minutes, bins, keys: perKey } = rollups(batch);
     for (const m of minutes) minute.run(m);
     for (const b of bins) latency.run(b);
+    for (const k of perKey) keyMinute.run(k);
   });
   return (batch) => write.immediate(batch);
 }

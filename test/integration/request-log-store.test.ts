@@ -121,6 +121,35 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     assert.is(perKey.find((r) => r.key_id === 'k9')?.n, 113);
   });
 
+  t('per-key attempts by outcome and hourly trends add up to the keys the rows tried', async ({ store }) => {
+    if (skip) return;
+    const tried = Array.from({ length: 450 }, (_, i) => summary(i).keys_tried).flat();
+    const expected = new Map<string, number>();
+    for (const k of tried) expected.set(`${k.id} ${k.outcome}`, (expected.get(`${k.id} ${k.outcome}`) ?? 0) + 1);
+    const got = new Map((await store.keyOutcomes(T0)).map((r) => [`${r.key_id} ${r.outcome}`, r.n]));
+    assert.equal(got, expected);
+    // From the minute `since` falls in: T0 + 200.5 s counts the attempts from T0 + 180 s on.
+    const late = await store.keyOutcomes(T0 + 200_500);
+    assert.is(late.reduce((a, r) => a + r.n, 0), tried.length - Array.from({ length: 180 }, (_, i) => summary(i).keys_tried.length).reduce((a, b) => a + b, 0));
+    const trends = await store.keyTrends(['k0', 'k9', 'nobody'], T0, 3_600_000);
+    assert.equal(trends.map((r) => [r.key_id, r.t, r.n]).sort(), [['k0', T0, expected.get('k0 ok')! + expected.get('k0 transient')!], ['k9', T0, 113]]);
+    const minutes = await store.keyTrends(['k9'], T0, 60_000);
+    assert.is(minutes.length, 8); // 450 s of rows span minutes 0..7
+    assert.is(minutes.reduce((a, r) => a + r.n, 0), 113);
+  });
+
+  t('a key tried twice in one request counts once, as in request_keys; pruning takes its minute', async ({ store }) => {
+    if (skip) return;
+    const at = T0 - 3_600_000; // before every other row of the suite, so pruning at T0 takes it alone
+    const twice: RequestSummary = { ...summary(1), at, keys_tried: [{ id: 'kx', outcome: 'transient' }, { id: 'kx', outcome: 'ok' }], attempts: 2, key_id: 'kx' };
+    await store.insert([twice]);
+    assert.equal((await store.keyOutcomes(at)).filter((r) => r.key_id === 'kx'), [{ key_id: 'kx', outcome: 'transient', n: 1 }]);
+    assert.is(await store.count({ keyId: 'kx' }), 1);
+    assert.is(await store.prune(T0), 1);
+    assert.equal((await store.keyOutcomes(0)).filter((r) => r.key_id === 'kx'), []);
+    assert.is(await store.count({}), 450);
+  });
+
   t('pruning removes old requests and their keys', async ({ store }) => {
     if (skip) return;
     assert.is(await store.prune(T0 + 100_000, 30), 100);
@@ -129,6 +158,8 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     assert.is(await store.count({ keyId: 'k9' }), 88);
     assert.is((await store.buckets(0, 60_000)).reduce((a, r) => a + r.requests, 0), 390); // only whole minutes before the cut go
     assert.is((await store.latencyHistogram(0, 60_000)).reduce((a, r) => a + r.n, 0), 390);
+    // Per-key minutes go by whole minutes too: the minute of T0 + 60..119 s stays, k9's 15 attempts before it go.
+    assert.is((await store.keyOutcomes(0)).filter((r) => r.key_id === 'k9').reduce((a, r) => a + r.n, 0), 113 - 15);
   });
 
   t('a later batch adds to the same minutes; a failing batch stores nothing; a batch waits for an open transaction', async ({ store, db }) => {
