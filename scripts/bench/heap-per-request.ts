@@ -1,6 +1,6 @@
 /**
  * What each request leaves on the heap, proxy against the bare relay under the same load (issue 12):
- * the bytes that survive a young-generation collection and the bytes promoted to the old heap, per
+ * the bytes allocated, the bytes that survive a young-generation collection and the bytes promoted to the old heap, per
  * request, from V8's own trace (--trace-gc-nvp), with the time V8 paused the main thread for them and
  * the process's CPU (all threads) per request. What lives long costs twice: copied while young, then
  * marked and swept by the old-heap collector on helper threads.
@@ -26,16 +26,17 @@ async function startTarget(name: string, file: string | null, upstream: string):
   return { origin: px.origin, svc: px.svc, stop: () => stopProxy(px) };
 }
 
-interface Gc { scavenges: number; survived: number; promoted: number; pauseMs: number; majors: number }
+interface Gc { scavenges: number; allocated: number; survived: number; promoted: number; pauseMs: number; majors: number }
 
 /** Sums V8's one-line-per-collection trace (gc=s: scavenge; gc=ms/mc: mark-sweep/compact). */
 function parseTrace(text: string): Gc {
-  const g: Gc = { scavenges: 0, survived: 0, promoted: 0, pauseMs: 0, majors: 0 };
+  const g: Gc = { scavenges: 0, allocated: 0, survived: 0, promoted: 0, pauseMs: 0, majors: 0 };
   const num = (line: string, key: string) => Number(new RegExp(` ${key}=([\\d.]+)`).exec(line)?.[1] ?? 0);
   for (const line of text.split('\n')) {
     const kind = / gc=(\w+)/.exec(line)?.[1];
     if (kind === undefined) continue;
     g.pauseMs += num(line, 'pause');
+    g.allocated += num(line, 'allocated'); // since the collection before
     if (kind === 's') { g.scavenges++; g.survived += num(line, 'new_space_survived'); g.promoted += num(line, 'promoted'); } else g.majors++;
   }
   return g;
@@ -65,13 +66,13 @@ async function main(): Promise<void> {
           t.svc.child.stdout!.off('data', keep);
           const g = parseTrace(trace);
           const per = (x: number) => x / r.total;
-          rows.push([mode, name, fmt(r.rps, 0), fmt(per(cpu * 1000), 0), fmt(per(g.survived), 0), fmt(per(g.promoted), 0), fmt(per(g.pauseMs * 1000), 1), g.scavenges, g.majors]);
+          rows.push([mode, name, fmt(r.rps, 0), fmt(per(cpu * 1000), 0), fmt(per(g.allocated), 0), fmt(per(g.survived), 0), fmt(per(g.promoted), 0), fmt(per(g.pauseMs * 1000), 1), g.scavenges, g.majors]);
           console.log(`  ${mode} ${name}: ${fmt(r.rps, 0)} req/s, promoted ${fmt(per(g.promoted), 0)} B per request`);
         } finally { await t.stop(); }
       }
     }
   } finally { await mock.svc.stop(); }
-  console.log(table(['mode', 'target', 'req/s', 'CPU µs/req', 'survived B/req', 'promoted B/req', 'GC pause µs/req', 'scavenges', 'old-heap GCs'], rows));
+  console.log(table(['mode', 'target', 'req/s', 'CPU µs/req', 'allocated B/req', 'survived B/req', 'promoted B/req', 'GC pause µs/req', 'scavenges', 'old-heap GCs'], rows));
 }
 
 main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
