@@ -7,20 +7,26 @@ import type { Knex } from 'knex';
 // WITHOUT ROWID table on its primary key, so each tried key is one b-tree entry fewer again (the
 // rowid table held nothing the key held not). Each row of the request log then costs its writer
 // two b-tree inserts fewer.
+//
+// MySQL commits each DDL statement on its own, so a start that stops half-way through this migration
+// leaves part of it done and runs it again next time: every step there checks what is already done.
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.createTable('request_key_minutes', (t) => {
-    t.bigInteger('minute').notNullable(); // ms since the epoch, a whole minute
-    t.string('key_id', 32).notNullable();
-    t.string('outcome', 16).notNullable();
-    t.integer('n').notNullable();
-    t.primary(['minute', 'key_id', 'outcome']);
-  });
+  if (!(await knex.schema.hasTable('request_key_minutes'))) {
+    await knex.schema.createTable('request_key_minutes', (t) => {
+      t.bigInteger('minute').notNullable(); // ms since the epoch, a whole minute
+      t.string('key_id', 32).notNullable();
+      t.string('outcome', 16).notNullable();
+      t.integer('n').notNullable();
+      t.primary(['minute', 'key_id', 'outcome']);
+    });
+  }
+  await knex('request_key_minutes').delete(); // nothing writes it before this migration is recorded
   await knex.raw(
     'INSERT INTO request_key_minutes (minute, key_id, outcome, n) ' +
     'SELECT at - (at % 60000), key_id, outcome, COUNT(*) FROM request_keys GROUP BY at - (at % 60000), key_id, outcome',
   );
   if (knex.client.config.client !== 'better-sqlite3') {
-    await knex.schema.alterTable('request_keys', (t) => { t.dropIndex(['at'], 'request_keys_at'); });
+    if (await hasMysqlIndex(knex, 'request_keys', 'request_keys_at')) await knex.raw('ALTER TABLE request_keys DROP INDEX request_keys_at');
     return;
   }
   await knex.raw(
@@ -36,7 +42,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('request_key_minutes');
   if (knex.client.config.client !== 'better-sqlite3') {
-    await knex.schema.alterTable('request_keys', (t) => { t.index(['at'], 'request_keys_at'); });
+    if (!(await hasMysqlIndex(knex, 'request_keys', 'request_keys_at'))) await knex.raw('CREATE INDEX request_keys_at ON request_keys (at)');
     return;
   }
   await knex.schema.createTable('request_keys_old', (t) => {
@@ -51,4 +57,9 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE request_keys_old RENAME TO request_keys');
   await knex.raw('CREATE INDEX request_keys_request ON request_keys (request_id)');
   await knex.raw('CREATE INDEX request_keys_at ON request_keys (at)');
+}
+
+async function hasMysqlIndex(knex: Knex, table: string, index: string): Promise<boolean> {
+  const [rows] = (await knex.raw(`SHOW INDEX FROM ${table} WHERE Key_name = ?`, [index])) as [unknown[]];
+  return rows.length > 0;
 }

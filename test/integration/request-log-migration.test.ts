@@ -1,7 +1,7 @@
 // Migration 006 on a request log that already holds attempts (SQLite and MySQL): every tried key is
 // kept, the per-key minutes are filled from them (the key table's figures do not restart at zero),
 // request_keys' time index is gone, and on SQLite request_keys is a WITHOUT ROWID table. Down and up
-// again leave the same rows.
+// again leave the same rows, and so does a second run after one that stopped half-way (MySQL).
 
 import knexFactory, { type Knex } from 'knex';
 import { suite } from 'uvu';
@@ -82,6 +82,23 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     await k.migrate.down(MIGRATE);
     assert.equal(await attempts(k), before);
     assert.not.ok(await k.schema.hasTable('request_key_minutes'));
+    await k.migrate.latest(MIGRATE);
+    assert.equal(await attempts(k), before);
+    assert.equal(await minutes(k), expectedMinutes());
+  });
+
+  t('a start that stopped half-way through it runs it again to the same end', async ({ k }) => {
+    if (skip) return;
+    const before = await attempts(k);
+    await k.migrate.down(MIGRATE);
+    // What MySQL keeps of a stopped run (each DDL statement commits on its own): the new table, part of
+    // its rows, and the time index already gone.
+    await k.schema.createTable('request_key_minutes', (t) => {
+      t.bigInteger('minute').notNullable(); t.string('key_id', 32).notNullable(); t.string('outcome', 16).notNullable();
+      t.integer('n').notNullable(); t.primary(['minute', 'key_id', 'outcome']);
+    });
+    await k('request_key_minutes').insert({ minute: T0, key_id: 'k0', outcome: 'ok', n: 99 });
+    if (dialect === 'mysql') await k.raw('ALTER TABLE request_keys DROP INDEX request_keys_at');
     await k.migrate.latest(MIGRATE);
     assert.equal(await attempts(k), before);
     assert.equal(await minutes(k), expectedMinutes());
