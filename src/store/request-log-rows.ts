@@ -75,8 +75,16 @@ export function rollups(batch: readonly RequestSummary[]): Rollups {
       k[3]++;
     }
   }
-  return { minutes: [...minutes.values()], bins: [...bins.values()], keys: [...keys.values()] };
+  // In key order: replicas adding to the same rows at once then lock them in the same order, so their
+  // transactions wait for each other instead of deadlocking (which would drop one batch).
+  return {
+    minutes: [...minutes.values()].sort((a, b) => a[0] - b[0] || order(a[1], b[1])),
+    bins: [...bins.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+    keys: [...keys.values()].sort((a, b) => a[0] - b[0] || order(a[1], b[1]) || order(a[2], b[2])),
+  };
 }
+
+function order(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
 
 /** `INSERT … ON CONFLICT/DUPLICATE KEY` that adds the new counts to the stored ones, so writers sum up. */
 export function addingUpsert(type: 'sqlite' | 'mysql', table: string, cols: string[], keys: string[], rows: number): string {
