@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { migrationSource } from '../../migrations';
 import type { Config } from '../config';
+import { BUSY_TIMEOUT_MS } from './sqlite-connection';
 
 export type DbType = 'sqlite' | 'mysql';
 export interface Database {
@@ -38,7 +39,7 @@ function openSqlite(path: string): Database {
         try {
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
-          conn.pragma('busy_timeout = 5000');
+          conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
           conn.pragma('foreign_keys = ON');
           done(null, conn);
         } catch (err) { done(err as Error, conn); }

@@ -6,7 +6,7 @@ import { decodeEvent, type Decoded, type EventRowData } from '../events/decode';
 import type { EventType, NewEvent, StoredEvent } from '../events/types';
 import { EventRow } from './models';
 import type { Database } from './database';
-import { onSqliteConnection } from './sqlite-connection';
+import { onSqliteConnection, writeWhenFree } from './sqlite-connection';
 
 /** A page of the history: `before` (a seq) continues after the previous page; `page` alone jumps. */
 export interface AuditQuery { page: number; limit: number; keyId?: string; type?: EventType; types?: readonly EventType[]; before?: number }
@@ -17,12 +17,13 @@ export interface LogFacts { maxSeq: number; keysAdded: number; liveKeys: number 
 const MEMBERSHIP = ['KeyAdded', 'KeyDeleted'];
 
 type EventRowIn = { at: number; type: string; key_id: string | null; actor: string; origin: string; data: string };
-const appenders = new WeakMap<Sqlite, (rows: EventRowIn[]) => number[]>();
+const appenders = new WeakMap<Sqlite, (rows: EventRowIn[]) => Promise<number[]>>();
 
-function prepareAppend(conn: Sqlite): (rows: EventRowIn[]) => number[] {
+function prepareAppend(conn: Sqlite): (rows: EventRowIn[]) => Promise<number[]> {
   const insert = conn.prepare('INSERT INTO key_events (at, type, key_id, actor, origin, data) VALUES (?, ?, ?, ?, ?, ?)');
   const tx = conn.transaction((rows: EventRowIn[]) => rows.map((r) => Number(insert.run(r.at, r.type, r.key_id, r.actor, r.origin, r.data).lastInsertRowid)));
-  return (rows) => tx.immediate(rows); // the write lock first: the request log's thread writes too
+  // The write lock first (the request log's thread writes too), waited for without blocking the event loop.
+  return (rows) => writeWhenFree(conn, () => tx.immediate(rows));
 }
 
 export class EventStore {

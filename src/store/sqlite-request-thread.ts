@@ -6,6 +6,7 @@
 import Sqlite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeBatch, type EncodedBatch } from './request-batch-codec';
+import { BUSY_TIMEOUT_MS } from './sqlite-connection';
 import { prepareRequestBatch } from './sqlite-request-batch';
 
 export interface BatchMessage { id: number; batch: EncodedBatch }
@@ -13,7 +14,7 @@ export type BatchReply = { id: number } | { id: number; error: string };
 
 const conn = new Sqlite((workerData as { file: string }).file);
 conn.pragma('synchronous = NORMAL'); // the file is in WAL mode already (the main connection set it)
-conn.pragma('busy_timeout = 5000');
+conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // waiting here blocks only this thread
 const write = prepareRequestBatch(conn);
 
 parentPort!.on('message', (m: BatchMessage) => {
