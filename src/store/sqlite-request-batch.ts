@@ -12,8 +12,11 @@ import {
 } from './request-log-rows';
 
 type WriteBatch = (batch: readonly RequestSummary[]) => void;
+/** Deletes at most `chunk` of the oldest requests before `before`, with their keys; says how many. */
+export type PruneChunk = (before: number, chunk: number) => number;
 
 const prepared = new WeakMap<Sqlite, WriteBatch>();
+const pruners = new WeakMap<Sqlite, PruneChunk>();
 
 /** Writes the batch in one transaction, on the connection knex holds (a lost writer thread, `:memory:`). */
 export function insertSqliteBatch(knex: Knex, batch: readonly RequestSummary[]): Promise<void> {
@@ -40,6 +43,33 @@ export function prepareRequestBatch(conn: Sqlite): WriteBatch {
     for (const k of perKey) keyMinute.run(k);
   });
   return (batch) => write.immediate(batch);
+}
+
+/**
+ * One chunk of pruning in one transaction, on `knex`'s connection (a lost writer thread, `:memory:`).
+ * The caller lets the event loop turn between chunks: each is synchronous work on this thread.
+ */
+export function pruneSqliteChunk(knex: Knex, before: number, chunk: number): Promise<number> {
+  return onSqliteConnection(knex, pruners, preparePrune, (prune) => prune(before, chunk));
+}
+
+/**
+ * The pruner for `conn`: the oldest `chunk` requests before `before` (read from the time index, so the
+ * two deletes pick the same rows inside the one transaction), their keys, and, once no request is
+ * left to go, every rollup minute before the one `before` falls in.
+ */
+export function preparePrune(conn: Sqlite): PruneChunk {
+  const oldest = 'SELECT id FROM request_log WHERE at < ? ORDER BY at, id LIMIT ?';
+  const keys = conn.prepare(`DELETE FROM request_keys WHERE request_id IN (${oldest})`);
+  const requests = conn.prepare(`DELETE FROM request_log WHERE id IN (${oldest})`);
+  const rollups = ['request_minutes', 'request_minute_latency', 'request_key_minutes'].map((t) => conn.prepare(`DELETE FROM ${t} WHERE minute < ?`));
+  const prune = conn.transaction((before: number, chunk: number): number => {
+    keys.run(before, chunk);
+    const n = requests.run(before, chunk).changes;
+    if (n < chunk) for (const r of rollups) r.run(before - (before % 60_000));
+    return n;
+  });
+  return (before, chunk) => prune.immediate(before, chunk);
 }
 
 /** requestRow bound by position: binding sixteen named parameters cost ~1.5 µs a row more. */

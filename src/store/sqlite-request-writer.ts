@@ -8,7 +8,7 @@ import type { RequestSummary } from '../request-log/entry';
 import { encodeBatch } from './request-batch-codec';
 import type { BatchMessage, BatchReply } from './sqlite-request-thread';
 
-interface Pending { resolve: () => void; reject: (err: Error) => void }
+interface Pending { resolve: (r: BatchReply) => void; reject: (err: Error) => void }
 
 export class SqliteRequestWriter {
   private readonly worker: Worker;
@@ -25,14 +25,14 @@ export class SqliteRequestWriter {
     this.worker = entry.endsWith('.ts')
       ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, workerData: { file } })
       : new Worker(entry, { workerData: { file } });
-    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
+    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve: () => resolve(), reject }));
     this.ready.catch(() => undefined);
     this.worker.on('message', (r: BatchReply) => {
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
       if ('error' in r) p.reject(new Error(r.error));
-      else p.resolve();
+      else p.resolve(r);
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the request log's writer thread exited (code ${code})`)));
@@ -43,16 +43,26 @@ export class SqliteRequestWriter {
 
   /** Resolves once the batch is committed; rejects when the database refused it or the thread is gone. */
   async write(batch: readonly RequestSummary[]): Promise<void> {
+    const encoded = encodeBatch(batch);
+    await this.send((id) => ({ id, batch: encoded }), [encoded.numbers.buffer as ArrayBuffer]);
+  }
+
+  /** One chunk of pruning, off the event loop; resolves with how many requests went. */
+  async prune(before: number, chunk: number): Promise<number> {
+    const r = await this.send((id) => ({ id, prune: { before, chunk } }));
+    return 'pruned' in r ? r.pruned ?? 0 : 0;
+  }
+
+  private async send(message: (id: number) => BatchMessage, transfer: ArrayBuffer[] = []): Promise<BatchReply> {
     if (this.broken) throw this.broken;
-    // While a batch is on its way the process must not exit (the final flush at shutdown waits here).
+    // While a message is on its way the process must not exit (the final flush at shutdown waits here).
     if (this.writing++ === 0) this.worker.ref();
     try {
       await this.ready;
       const id = this.nextId++;
-      const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-      const encoded = encodeBatch(batch);
-      this.worker.postMessage({ id, batch: encoded } satisfies BatchMessage, [encoded.numbers.buffer as ArrayBuffer]);
-      await done;
+      const done = new Promise<BatchReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      this.worker.postMessage(message(id), transfer);
+      return await done;
     } finally {
       if (--this.writing === 0) this.worker.unref();
     }

@@ -1,7 +1,8 @@
 // On a SQLite file the request log is written by its own thread and connection, off the event loop:
 // the rows land as they would in-thread, the main connection keeps writing events meanwhile, a batch
 // the database refuses is reported without losing the thread, and a lost thread falls back to the
-// main thread without losing a batch.
+// main thread without losing a batch. Pruning runs there too, or here in small chunks: either way
+// the event loop keeps turning while a large prune deletes.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -121,5 +122,31 @@ test(':memory: has one connection: its batches are written in this thread, after
     assert.is(await count(db, 'request_log'), 2);
   } finally { await store.close(); await db.knex.destroy(); }
 });
+
+/** Counts event-loop turns (a 1 ms timer) until stopped. */
+function turns(): () => number {
+  let n = 0;
+  const t = setInterval(() => { n++; }, 1);
+  return () => { clearInterval(t); return n; };
+}
+
+for (const where of ['a SQLite file (the writer thread)', ':memory: (this thread, in small chunks)'] as const) {
+  test(`pruning ${where} deletes every old request and its keys while the event loop keeps turning`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orp-rl-prune-'));
+    const db = await openDatabase({ dbType: 'sqlite', sqlitePath: where.startsWith(':memory:') ? ':memory:' : join(dir, 'k.db'), mysql: NO_MYSQL });
+    const store = new RequestLogStore(db);
+    try {
+      for (let b = 0; b < 12; b++) await store.insert(Array.from({ length: 5000 }, (_, i) => summary(b * 5000 + i)));
+      const stop = turns();
+      // A knex delete on the main connection ran the whole prune without one turn of the loop.
+      const pruned = await store.prune(T0 + 40_000, 5000);
+      const n = stop();
+      assert.is(pruned, 40_000);
+      assert.is(await count(db, 'request_log'), 20_000);
+      assert.is(await count(db, 'request_keys'), 20_000);
+      assert.ok(n >= 5, `the event loop turned ${n} times while 40,000 rows were pruned`);
+    } finally { await store.close(); await db.knex.destroy(); rmSync(dir, { recursive: true, force: true }); }
+  });
+}
 
 test.run();
