@@ -9,6 +9,7 @@ import {
   triedRows, type TriedRow,
 } from './request-log-rows';
 import { insertSqliteBatch, pruneSqliteChunk } from './sqlite-request-batch';
+import { SqliteReader } from './sqlite-reader';
 import { SqliteRequestWriter } from './sqlite-request-writer';
 
 export interface RequestFilter {
@@ -38,6 +39,8 @@ const COLUMNS = ['id', 'at', 'route', 'model', 'stream', 'status', 'outcome', 'a
 export class RequestLogStore {
   /** SQLite file databases: the writer thread, started with the first batch (undefined: not yet). */
   private thread: SqliteRequestWriter | null | undefined;
+  /** SQLite file databases: the reader thread, started with the first read. */
+  private reader: SqliteReader | null | undefined;
   private lostTold = false;
 
   /** `threadLost`: told once when the writer thread is gone and batches are written in this thread. */
@@ -120,10 +123,32 @@ export class RequestLogStore {
   /** Whether batches go to the writer thread (a SQLite file, the thread started and alive). */
   get offThread(): boolean { return this.thread != null && this.thread.broken === null; }
 
-  /** Stops the writer thread (after the last batch: the request log's writer has flushed). */
+  /** Stops the writer and reader threads (after the last batch: the request log's writer has flushed). */
   async close(): Promise<void> {
     await this.thread?.close();
+    await this.reader?.close();
     this.thread = null;
+    this.reader = null;
+  }
+
+  /**
+   * The rows of a read. On a SQLite file it runs on the reader thread: better-sqlite3 runs a query in
+   * the thread that asks, and counting 900,000 rows for a page's total (30–70 ms, BENCHMARKS.md §4) or
+   * a day of per-key minutes held up every request in flight. Gone or `:memory:`: through knex here.
+   */
+  private async read<T>(q: Knex.QueryBuilder | Knex.Raw): Promise<T[]> {
+    if (this.db.type === 'sqlite') {
+      if (this.reader === undefined) this.reader = this.db.sqliteFile ? new SqliteReader(this.db.sqliteFile) : null;
+      const r = this.reader;
+      if (r !== null && r.broken === null) {
+        try {
+          return await r.all<T>(q);
+        } catch (err) {
+          if (r.broken === null) throw err; // the query itself failed
+        }
+      }
+    }
+    return (await q) as T[];
   }
 
   /** A multi-row insert's ids are consecutive (auto-inc lock mode 0 or 1); MySQL reports the first. */
@@ -151,15 +176,15 @@ export class RequestLogStore {
 
   /** One page, newest first. */
   async page(f: RequestFilter, limit: number, offset: number): Promise<StoredRequest[]> {
-    const rows = await this.select(f).orderBy([{ column: orderAt(f), order: 'desc' }, { column: orderId(f), order: 'desc' }])
-      .limit(limit).offset(offset);
-    return (rows as Row[]).map(decode);
+    const rows = await this.read<Row>(this.select(f).orderBy([{ column: orderAt(f), order: 'desc' }, { column: orderId(f), order: 'desc' }])
+      .limit(limit).offset(offset));
+    return rows.map(decode);
   }
 
   async count(f: RequestFilter): Promise<number> {
     const q = f.keyId !== undefined ? this.keyBase(f, false).count({ n: '*' }) : this.base(f).count({ n: '*' });
-    const [row] = await q;
-    return Number((row as { n: number | string }).n);
+    const [row] = await this.read<{ n: number | string }>(q);
+    return Number(row.n);
   }
 
   /** Every matching row, newest first, in chunks (keyset paging: constant cost per chunk). */
@@ -171,7 +196,7 @@ export class RequestLogStore {
         const c: { at: number; id: number } = cursor;
         q.where((w) => w.where(orderAt(f), '<', c.at).orWhere((x) => x.where(orderAt(f), c.at).andWhere(orderId(f), '<', c.id)));
       }
-      const rows = (await q as Row[]).map(decode);
+      const rows = (await this.read<Row>(q)).map(decode);
       if (rows.length === 0) return;
       yield rows;
       if (rows.length < chunk) return;
@@ -183,11 +208,11 @@ export class RequestLogStore {
   /** Requests, tokens and cost per time bucket and outcome since `since` (from the minute rollups). */
   async buckets(since: number, bucketMs: number): Promise<BucketRow[]> {
     const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
-    const rows = await this.knex('request_minutes').where('minute', '>=', since)
+    const rows = await this.read<Record<string, unknown>>(this.knex('request_minutes').where('minute', '>=', since)
       .select({ t, outcome: 'outcome' })
       .sum({ requests: 'requests', input_tokens: 'input_tokens', output_tokens: 'output_tokens', cost: 'cost' })
-      .groupByRaw('1, 2');
-    return (rows as Record<string, unknown>[]).map((r) => ({
+      .groupByRaw('1, 2'));
+    return rows.map((r) => ({
       t: Number(r.t), outcome: r.outcome as RequestOutcome, requests: Number(r.requests),
       input_tokens: Number(r.input_tokens ?? 0), output_tokens: Number(r.output_tokens ?? 0), cost: Number(r.cost ?? 0),
     }));
@@ -196,8 +221,8 @@ export class RequestLogStore {
   /** The latency histogram per time bucket since `since`: requests per bin of LATENCY_EDGES. */
   async latencyHistogram(since: number, bucketMs: number): Promise<{ t: number; bin: number; n: number }[]> {
     const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
-    const rows = await this.knex('request_minute_latency').where('minute', '>=', since).select({ t, bin: 'bin' }).sum({ n: 'n' }).groupByRaw('1, 2');
-    return (rows as Record<string, unknown>[]).map((r) => ({ t: Number(r.t), bin: Number(r.bin), n: Number(r.n) }));
+    const rows = await this.read<Record<string, unknown>>(this.knex('request_minute_latency').where('minute', '>=', since).select({ t, bin: 'bin' }).sum({ n: 'n' }).groupByRaw('1, 2'));
+    return rows.map((r) => ({ t: Number(r.t), bin: Number(r.bin), n: Number(r.n) }));
   }
 
   /**
@@ -205,18 +230,18 @@ export class RequestLogStore {
    * requests in the last 24 h, from the per-key minutes, not the attempts themselves.
    */
   async keyOutcomes(since: number): Promise<{ key_id: string; outcome: RequestOutcome; n: number }[]> {
-    const rows = await this.knex('request_key_minutes').where('minute', '>=', since - (since % MINUTE))
-      .select('key_id', 'outcome').sum({ n: 'n' }).groupBy('key_id', 'outcome');
-    return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), outcome: r.outcome as RequestOutcome, n: Number(r.n) }));
+    const rows = await this.read<Record<string, unknown>>(this.knex('request_key_minutes').where('minute', '>=', since - (since % MINUTE))
+      .select('key_id', 'outcome').sum({ n: 'n' }).groupBy('key_id', 'outcome'));
+    return rows.map((r) => ({ key_id: String(r.key_id), outcome: r.outcome as RequestOutcome, n: Number(r.n) }));
   }
 
   /** Attempts per key and time bucket (whole minutes) since `since`, for the given keys (the key table's trend). */
   async keyTrends(ids: readonly string[], since: number, bucketMs: number): Promise<{ key_id: string; t: number; n: number }[]> {
     if (ids.length === 0) return [];
     const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
-    const rows = await this.knex('request_key_minutes').whereIn('key_id', ids as string[]).where('minute', '>=', since - (since % MINUTE))
-      .select({ key_id: 'key_id', t }).sum({ n: 'n' }).groupByRaw('1, 2');
-    return (rows as Record<string, unknown>[]).map((r) => ({ key_id: String(r.key_id), t: Number(r.t), n: Number(r.n) }));
+    const rows = await this.read<Record<string, unknown>>(this.knex('request_key_minutes').whereIn('key_id', ids as string[]).where('minute', '>=', since - (since % MINUTE))
+      .select({ key_id: 'key_id', t }).sum({ n: 'n' }).groupByRaw('1, 2'));
+    return rows.map((r) => ({ key_id: String(r.key_id), t: Number(r.t), n: Number(r.n) }));
   }
 
   /** Deletes rows older than `before`, `chunk` at a time so writers are never blocked for long. */

@@ -76,8 +76,10 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     assert.equal(second.map((r) => r.at), [439, 437, 435, 433, 431].map((i) => T0 + i * 1000));
   });
 
-  t('on SQLite every filter reads its page in order from its own index: no table scan, no sort', async ({ store, db }) => {
+  t('on SQLite every filter reads its page in order from its own index: no table scan, no sort', async ({ db }) => {
     if (skip || dialect !== 'sqlite') return;
+    // Without a file the store reads through knex in this thread, where its SQL can be listened to.
+    const store = new RequestLogStore({ ...db, sqliteFile: null });
     const cases: [RequestFilter, string][] = [
       [{}, 'request_log_at'], [{ since: T0, until: T0 + 10_000 }, 'request_log_at'],
       [{ status: 'ok' }, 'request_log_outcome_at'], [{ status: 'error' }, 'request_log_failed_at'],

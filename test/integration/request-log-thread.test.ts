@@ -2,7 +2,7 @@
 // the rows land as they would in-thread, the main connection keeps writing events meanwhile, a batch
 // the database refuses is reported without losing the thread, and a lost thread falls back to the
 // main thread without losing a batch. Pruning runs there too, or here in small chunks: either way
-// the event loop keeps turning while a large prune deletes.
+// the event loop keeps turning while a large prune deletes. Reads run on a reader thread of their own.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +15,7 @@ import { openDatabase, type Database } from '../../src/store/database';
 import { EventStore } from '../../src/store/event-store';
 import type { NewEvent } from '../../src/events/types';
 import { RequestLogStore } from '../../src/store/request-log-store';
+import { SqliteReader } from '../../src/store/sqlite-reader';
 import type { RequestSummary } from '../../src/request-log/entry';
 
 const NO_MYSQL = { host: '', port: 0, database: '', user: '', password: '' };
@@ -75,7 +76,7 @@ test('when the thread is gone, batches are written on the main thread and the lo
   const store = new RequestLogStore(db, (err) => lost.push(err.message));
   try {
     await store.insert([summary(1)]);
-    await (store as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread.worker.terminate();
+    await (store as unknown as { thread: { link: { worker: { terminate(): Promise<number> } } } }).thread.link.worker.terminate();
     await store.insert([summary(2)]);
     await store.insert([summary(3)]);
     assert.not.ok(store.offThread);
@@ -148,5 +149,27 @@ for (const where of ['a SQLite file (the writer thread)', ':memory: (this thread
     } finally { await store.close(); await db.knex.destroy(); rmSync(dir, { recursive: true, force: true }); }
   });
 }
+
+test('reads of a SQLite file run on the reader thread: a slow one leaves the event loop free; a lost reader falls back here', async () => {
+  const { db, done } = await fileDb();
+  const store = new RequestLogStore(db);
+  const reader = new SqliteReader(db.sqliteFile!);
+  try {
+    const stop = turns();
+    const slow = db.knex.raw('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT count(*) AS n FROM c', [2_000_000]);
+    const [row] = await reader.all<{ n: number }>(slow);
+    const n = stop();
+    assert.is(row.n, 2_000_000);
+    assert.ok(n >= 5, `the event loop turned ${n} times during a read of two million rows`);
+    await reader.all(db.knex.raw('SELECT nope FROM request_log')).then(() => assert.unreachable('no such column'), (err: Error) => assert.match(err.message, /no such column/));
+
+    await store.insert([summary(1), summary(2)]);
+    assert.is(await store.count({}), 2);
+    await (store as unknown as { reader: { link: { worker: { terminate(): Promise<number> } } } }).reader.link.worker.terminate();
+    await store.insert([summary(3)]);
+    assert.is(await store.count({}), 3, 'read through knex once the reader is gone');
+    assert.equal((await store.page({}, 10, 0)).map((r) => r.at), [T0 + 3, T0 + 2, T0 + 1]);
+  } finally { await reader.close(); await store.close(); await done(); }
+});
 
 test.run();
