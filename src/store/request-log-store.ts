@@ -82,21 +82,19 @@ export class RequestLogStore {
 
   /**
    * Pruning on SQLite: a delete runs in the thread that issues it, so chunks go to the writer thread (one
-   * message each, batches sent meanwhile are written between them); without it they run here, at most
-   * 1000 rows each, and the event loop turns between them. A knex delete on this connection froze the
-   * event loop for the whole prune (1.5 s for 100,000 rows: every request in flight waited).
+   * message each, batches sent meanwhile are written between them); without it they run here and the
+   * event loop turns between them. A knex delete on this connection froze the event loop for the whole
+   * prune (1.5 s for 100,000 rows: every request in flight waited). At most 1000 rows a chunk either
+   * way: a chunk holds the write lock (~15 ms), and the main connection's writes wait for it.
    */
   private async pruneSqlite(before: number, chunk: number): Promise<number> {
+    const size = Math.min(chunk, 1000);
     let total = 0;
     for (;;) {
-      const [n, size] = await this.onThreadOrHere(
-        async (t) => [await t.prune(before, chunk), chunk] as const,
-        async () => {
-          await new Promise((resolve) => setImmediate(resolve));
-          const size = Math.min(chunk, 1000);
-          return [await pruneSqliteChunk(this.knex, before, size), size] as const;
-        },
-      );
+      const n = await this.onThreadOrHere((t) => t.prune(before, size), async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return pruneSqliteChunk(this.knex, before, size);
+      });
       total += n;
       if (n < size) return total;
     }
