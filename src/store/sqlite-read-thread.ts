@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BUSY_TIMEOUT_MS } from './sqlite-connection';
 
 export interface ReadMessage { id: number; sql: string; bindings: unknown[] }
-export type ReadReply = { id: number; rows: unknown[] } | { id: number; error: string };
+export type ReadReply = { id: number; rows: unknown[] } | { id: number; error: string; code?: string };
 
 const conn = new Sqlite((workerData as { file: string }).file, { readonly: true });
 conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -24,7 +24,7 @@ parentPort!.on('message', (m: ReadMessage) => {
     }
     reply = { id: m.id, rows: st.all(...m.bindings) };
   } catch (err) {
-    reply = { id: m.id, error: (err as Error).message };
+    reply = { id: m.id, error: (err as Error).message, code: (err as { code?: string }).code };
   }
   parentPort!.postMessage(reply);
 });

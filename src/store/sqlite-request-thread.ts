@@ -11,7 +11,7 @@ import { preparePrune, prepareRequestBatch } from './sqlite-request-batch';
 
 /** A batch to write, or one chunk of pruning (the request log's retention). */
 export type BatchMessage = { id: number; batch: EncodedBatch } | { id: number; prune: { before: number; chunk: number } };
-export type BatchReply = { id: number; pruned?: number } | { id: number; error: string };
+export type BatchReply = { id: number; pruned?: number } | { id: number; error: string; code?: string };
 
 const conn = new Sqlite((workerData as { file: string }).file);
 conn.pragma('synchronous = NORMAL'); // the file is in WAL mode already (the main connection set it)
@@ -28,7 +28,7 @@ parentPort!.on('message', (m: BatchMessage) => {
       reply = { id: m.id };
     }
   } catch (err) {
-    reply = { id: m.id, error: (err as Error).message };
+    reply = { id: m.id, error: (err as Error).message, code: (err as { code?: string }).code };
   }
   parentPort!.postMessage(reply);
 });

@@ -5,8 +5,6 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-export type Reply = { id: number } | { id: number; error: string };
-
 interface Pending<R> { resolve: (r: R) => void; reject: (err: Error) => void }
 
 export class WorkerLink<M extends { id: number }, R extends { id: number }> {
@@ -31,7 +29,7 @@ export class WorkerLink<M extends { id: number }, R extends { id: number }> {
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
-      if ('error' in r) p.reject(new Error(String(r.error)));
+      if ('error' in r) p.reject(Object.assign(new Error(String(r.error)), { code: (r as { code?: string }).code }));
       else p.resolve(r);
     });
     this.worker.on('error', (err) => this.fail(err));
