@@ -14,19 +14,20 @@ export interface RequestRow {
 
 export interface TriedRow { request_id: number; key_id: string; at: number; outcome: string }
 
-/** [minute, outcome, requests, input_tokens, output_tokens, cost], [minute, bin, n] and [minute, key_id, outcome, n]. */
-export interface Rollups {
-  minutes: [number, string, number, number, number, number][];
-  bins: [number, number, number][];
-  keys: [number, string, string, number][];
-}
+/**
+ * A per-minute rollup table: its columns, those that name a row (the others are added up), all
+ * starting with `minute`. The charts read the first two, the key table the third.
+ */
+export interface Rollup { table: string; columns: readonly string[]; keys: readonly string[] }
 
-export const MINUTE_COLUMNS = ['minute', 'outcome', 'requests', 'input_tokens', 'output_tokens', 'cost'];
-export const MINUTE_KEYS = ['minute', 'outcome'];
-export const LATENCY_COLUMNS = ['minute', 'bin', 'n'];
-export const LATENCY_KEYS = ['minute', 'bin'];
-export const KEY_MINUTE_COLUMNS = ['minute', 'key_id', 'outcome', 'n'];
-export const KEY_MINUTE_KEYS = ['minute', 'key_id', 'outcome'];
+export const ROLLUPS: readonly Rollup[] = [
+  { table: 'request_minutes', columns: ['minute', 'outcome', 'requests', 'input_tokens', 'output_tokens', 'cost'], keys: ['minute', 'outcome'] },
+  { table: 'request_minute_latency', columns: ['minute', 'bin', 'n'], keys: ['minute', 'bin'] },
+  { table: 'request_key_minutes', columns: ['minute', 'key_id', 'outcome', 'n'], keys: ['minute', 'key_id', 'outcome'] },
+];
+
+/** The whole minute `t` (ms since the epoch) falls in. */
+export const minuteOf = (t: number): number => t - (t % MINUTE);
 
 export function requestRow(s: RequestSummary): RequestRow {
   return {
@@ -50,13 +51,19 @@ function repeated(s: RequestSummary, i: number): boolean {
   return false;
 }
 
-/** What the batch adds to each minute's counters, latency bins and per-key attempts (as request_keys holds them). */
-export function rollups(batch: readonly RequestSummary[]): Rollups {
+/**
+ * What the batch adds to each table of ROLLUPS, in that order, as rows of its columns: per minute and
+ * outcome the requests, tokens and cost; per minute and latency bin the requests; per minute, key and
+ * outcome the attempts (as request_keys holds them). Each table's rows come in key order: replicas
+ * adding to the same rows at once then lock them in the same order, so their transactions wait for
+ * each other instead of deadlocking (which would drop one batch).
+ */
+export function rollupRows(batch: readonly RequestSummary[]): (string | number)[][][] {
   const minutes = new Map<string, [number, string, number, number, number, number]>();
   const bins = new Map<string, [number, number, number]>();
   const keys = new Map<string, [number, string, string, number]>();
   for (const s of batch) {
-    const minute = s.at - (s.at % MINUTE);
+    const minute = minuteOf(s.at);
     const mk = `${minute}|${s.outcome}`;
     let m = minutes.get(mk);
     if (!m) minutes.set(mk, (m = [minute, s.outcome, 0, 0, 0, 0]));
@@ -75,19 +82,19 @@ export function rollups(batch: readonly RequestSummary[]): Rollups {
       k[3]++;
     }
   }
-  // In key order: replicas adding to the same rows at once then lock them in the same order, so their
-  // transactions wait for each other instead of deadlocking (which would drop one batch).
-  return {
-    minutes: [...minutes.values()].sort((a, b) => a[0] - b[0] || order(a[1], b[1])),
-    bins: [...bins.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
-    keys: [...keys.values()].sort((a, b) => a[0] - b[0] || order(a[1], b[1]) || order(a[2], b[2])),
+  return [minutes, bins, keys].map((rows, i) => [...rows.values()].sort(byFirst(ROLLUPS[i].keys.length)));
+}
+
+/** Orders rows by their first `n` values (a rollup's key columns come first). */
+function byFirst(n: number) {
+  return (a: readonly (string | number)[], b: readonly (string | number)[]): number => {
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    return 0;
   };
 }
 
-function order(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
-
 /** `INSERT … ON CONFLICT/DUPLICATE KEY` that adds the new counts to the stored ones, so writers sum up. */
-export function addingUpsert(type: 'sqlite' | 'mysql', table: string, cols: string[], keys: string[], rows: number): string {
+export function addingUpsert(type: 'sqlite' | 'mysql', table: string, cols: readonly string[], keys: readonly string[], rows: number): string {
   const values = Array.from({ length: rows }, () => `(${cols.map(() => '?').join(', ')})`).join(', ');
   const sums = cols.filter((c) => !keys.includes(c))
     .map((c) => (type === 'sqlite' ? `${c} = ${c} + excluded.${c}` : `${c} = ${c} + VALUES(${c})`)).join(', ');

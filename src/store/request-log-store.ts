@@ -5,8 +5,7 @@ import type { Knex } from 'knex';
 import type { KeyTried, RequestOutcome, RequestSummary } from '../request-log/entry';
 import type { Database } from './database';
 import {
-  KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, addingUpsert, requestRow, rollups,
-  triedRows, type TriedRow,
+  addingUpsert, minuteOf, requestRow, ROLLUPS, rollupRows, triedRows, type Rollup, type TriedRow,
 } from './request-log-rows';
 import { insertSqliteBatch, pruneSqliteChunk } from './sqlite-request-batch';
 import { SqliteReader } from './sqlite-reader';
@@ -30,7 +29,6 @@ interface Row {
   input_tokens: number; output_tokens: number; cost: number | null; client: string;
 }
 
-const MINUTE = 60_000;
 const CHUNK = 200; // rows per INSERT: well under SQLite's bound-variable limit
 
 const COLUMNS = ['id', 'at', 'route', 'model', 'stream', 'status', 'outcome', 'attempts', 'key_id', 'keys_tried',
@@ -61,10 +59,8 @@ export class RequestLogStore {
         part.forEach((s, j) => triedRows(s, ids[j], tried));
       }
       for (let i = 0; i < tried.length; i += CHUNK * 2) await trx('request_keys').insert(tried.slice(i, i + CHUNK * 2));
-      const { minutes, bins, keys } = rollups(batch);
-      await upsert(trx, 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, minutes);
-      await upsert(trx, 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, bins);
-      await upsert(trx, 'request_key_minutes', KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, keys);
+      const rows = rollupRows(batch);
+      for (const [i, r] of ROLLUPS.entries()) await upsert(trx, r, rows[i]);
     });
   }
 
@@ -100,22 +96,12 @@ export class RequestLogStore {
     }
   }
 
-  /** `there` on the writer thread while it lives (started on first use), else `here`. */
-  private async onThreadOrHere<R>(there: (t: SqliteRequestWriter) => Promise<R>, here: () => Promise<R>): Promise<R> {
+  /** `there` on the writer thread while it lives (started on first use), else `here`; its loss is told once. */
+  private onThreadOrHere<R>(there: (t: SqliteRequestWriter) => Promise<R>, here: () => Promise<R>): Promise<R> {
     if (this.thread === undefined) this.thread = this.db.sqliteFile ? new SqliteRequestWriter(this.db.sqliteFile) : null;
-    const t = this.thread;
-    if (t !== null && t.broken === null) {
-      try {
-        return await there(t);
-      } catch (err) {
-        if (t.broken === null) throw err; // the database refused it: the caller counts it
-      }
-    }
-    if (t !== null && t.broken !== null && !this.lostTold) {
-      this.lostTold = true;
-      this.threadLost(t.broken);
-    }
-    return here();
+    return onWorkerOrHere(this.thread, there, here, (err) => {
+      if (!this.lostTold) { this.lostTold = true; this.threadLost(err); }
+    });
   }
 
   /** Whether batches go to the writer thread (a SQLite file, the thread started and alive). */
@@ -135,18 +121,10 @@ export class RequestLogStore {
    * a day of per-key minutes held up every request in flight. Gone or `:memory:`: through knex here.
    */
   private async read<T>(q: Knex.QueryBuilder | Knex.Raw): Promise<T[]> {
-    if (this.db.type === 'sqlite') {
-      if (this.reader === undefined) this.reader = this.db.sqliteFile ? new SqliteReader(this.db.sqliteFile) : null;
-      const r = this.reader;
-      if (r !== null && r.broken === null) {
-        try {
-          return await r.all<T>(q);
-        } catch (err) {
-          if (r.broken === null) throw err; // the query itself failed
-        }
-      }
-    }
-    return (await q) as T[];
+    const here = async () => (await q) as T[];
+    if (this.db.type !== 'sqlite') return here();
+    if (this.reader === undefined) this.reader = this.db.sqliteFile ? new SqliteReader(this.db.sqliteFile) : null;
+    return onWorkerOrHere(this.reader, (r) => r.all<T>(q), here);
   }
 
   /** A multi-row insert's ids are consecutive (auto-inc lock mode 0 or 1); MySQL reports the first. */
@@ -228,7 +206,7 @@ export class RequestLogStore {
    * requests in the last 24 h, from the per-key minutes, not the attempts themselves.
    */
   async keyOutcomes(since: number): Promise<{ key_id: string; outcome: RequestOutcome; n: number }[]> {
-    const rows = await this.read<Record<string, unknown>>(this.knex('request_key_minutes').where('minute', '>=', since - (since % MINUTE))
+    const rows = await this.read<Record<string, unknown>>(this.knex('request_key_minutes').where('minute', '>=', minuteOf(since))
       .select('key_id', 'outcome').sum({ n: 'n' }).groupBy('key_id', 'outcome'));
     return rows.map((r) => ({ key_id: String(r.key_id), outcome: r.outcome as RequestOutcome, n: Number(r.n) }));
   }
@@ -237,7 +215,7 @@ export class RequestLogStore {
   async keyTrends(ids: readonly string[], since: number, bucketMs: number): Promise<{ key_id: string; t: number; n: number }[]> {
     if (ids.length === 0) return [];
     const t = this.knex.raw('(minute - (minute % ?))', [bucketMs]);
-    const rows = await this.read<Record<string, unknown>>(this.knex('request_key_minutes').whereIn('key_id', ids as string[]).where('minute', '>=', since - (since % MINUTE))
+    const rows = await this.read<Record<string, unknown>>(this.knex('request_key_minutes').whereIn('key_id', ids as string[]).where('minute', '>=', minuteOf(since))
       .select({ key_id: 'key_id', t }).sum({ n: 'n' }).groupByRaw('1, 2'));
     return rows.map((r) => ({ key_id: String(r.key_id), t: Number(r.t), n: Number(r.n) }));
   }
@@ -256,9 +234,7 @@ export class RequestLogStore {
       total += ids.length;
       if (ids.length < chunk) break;
     }
-    await this.knex('request_minutes').where('minute', '<', before - (before % MINUTE)).delete();
-    await this.knex('request_minute_latency').where('minute', '<', before - (before % MINUTE)).delete();
-    await this.knex('request_key_minutes').where('minute', '<', before - (before % MINUTE)).delete();
+    for (const r of ROLLUPS) await this.knex(r.table).where('minute', '<', minuteOf(before)).delete();
     return total;
   }
 
@@ -307,9 +283,27 @@ function decode(r: Row): StoredRequest {
 }
 
 /** The MySQL rollup upserts, CHUNK rows per statement. */
-async function upsert(trx: Knex.Transaction, table: string, cols: string[], keys: string[], rows: (string | number)[][]): Promise<void> {
+async function upsert(trx: Knex.Transaction, r: Rollup, rows: (string | number)[][]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);
-    await trx.raw(addingUpsert('mysql', table, cols, keys, part.length), part.flat());
+    await trx.raw(addingUpsert('mysql', r.table, r.columns, r.keys, part.length), part.flat());
   }
+}
+
+/**
+ * `there` on a worker thread while it lives, else `here`. A failure while the thread lives is the
+ * database's (a refused row, a bad query) and is thrown; a thread gone mid-call falls back to `here`.
+ */
+async function onWorkerOrHere<W extends { broken: Error | null }, R>(
+  w: W | null, there: (w: W) => Promise<R>, here: () => Promise<R>, lost?: (err: Error) => void,
+): Promise<R> {
+  if (w !== null && w.broken === null) {
+    try {
+      return await there(w);
+    } catch (err) {
+      if (w.broken === null) throw err;
+    }
+  }
+  if (w !== null && w.broken !== null) lost?.(w.broken);
+  return here();
 }

@@ -7,8 +7,7 @@ import type { Knex } from 'knex';
 import type { RequestSummary } from '../request-log/entry';
 import { onSqliteConnection } from './sqlite-connection';
 import {
-  addingUpsert, KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, LATENCY_COLUMNS, LATENCY_KEYS, MINUTE_COLUMNS, MINUTE_KEYS, requestRow, rollups,
-  triedRows, type TriedRow,
+  addingUpsert, minuteOf, requestRow, ROLLUPS, rollupRows, triedRows, type TriedRow,
 } from './request-log-rows';
 
 type WriteBatch = (batch: readonly RequestSummary[]) => void;
@@ -30,17 +29,12 @@ export function prepareRequestBatch(conn: Sqlite): WriteBatch {
     'ttfb_ms, input_tokens, output_tokens, cost, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const tried = conn.prepare('INSERT INTO request_keys (request_id, key_id, at, outcome) VALUES (?, ?, ?, ?)');
-  const minute = conn.prepare(addingUpsert('sqlite', 'request_minutes', MINUTE_COLUMNS, MINUTE_KEYS, 1));
-  const latency = conn.prepare(addingUpsert('sqlite', 'request_minute_latency', LATENCY_COLUMNS, LATENCY_KEYS, 1));
-  const keyMinute = conn.prepare(addingUpsert('sqlite', 'request_key_minutes', KEY_MINUTE_COLUMNS, KEY_MINUTE_KEYS, 1));
+  const upserts = ROLLUPS.map((r) => conn.prepare(addingUpsert('sqlite', r.table, r.columns, r.keys, 1)));
   const write = conn.transaction((batch: readonly RequestSummary[]) => {
     const keys: TriedRow[] = [];
     for (const r of batch) triedRows(r, Number(insertRequest(request, r).lastInsertRowid), keys);
     for (const t of keys) tried.run(t.request_id, t.key_id, t.at, t.outcome);
-    const { minutes, bins, keys: perKey } = rollups(batch);
-    for (const m of minutes) minute.run(m);
-    for (const b of bins) latency.run(b);
-    for (const k of perKey) keyMinute.run(k);
+    rollupRows(batch).forEach((rows, i) => { for (const row of rows) upserts[i].run(row); });
   });
   return (batch) => write.immediate(batch);
 }
@@ -62,11 +56,11 @@ export function preparePrune(conn: Sqlite): PruneChunk {
   const oldest = 'SELECT id FROM request_log WHERE at < ? ORDER BY at, id LIMIT ?';
   const keys = conn.prepare(`DELETE FROM request_keys WHERE request_id IN (${oldest})`);
   const requests = conn.prepare(`DELETE FROM request_log WHERE id IN (${oldest})`);
-  const rollups = ['request_minutes', 'request_minute_latency', 'request_key_minutes'].map((t) => conn.prepare(`DELETE FROM ${t} WHERE minute < ?`));
+  const rollups = ROLLUPS.map((r) => conn.prepare(`DELETE FROM ${r.table} WHERE minute < ?`));
   const prune = conn.transaction((before: number, chunk: number): number => {
     keys.run(before, chunk);
     const n = requests.run(before, chunk).changes;
-    if (n < chunk) for (const r of rollups) r.run(before - (before % 60_000));
+    if (n < chunk) for (const r of rollups) r.run(minuteOf(before));
     return n;
   });
   return (before, chunk) => prune.immediate(before, chunk);
